@@ -1,0 +1,79 @@
+"""synerise-async: an async-first SDK for the Synerise API.
+
+::
+
+    from synerise_async import SyneriseClient, WorkspaceAuth
+    from synerise_async.api.workspaces import get_current_workspace
+
+    async with SyneriseClient(WorkspaceAuth(api_key="...")) as client:
+        workspace = await get_current_workspace.asyncio(client=client)
+"""
+
+from ._client import SyneriseClient
+from ._config import DEFAULT_BASE_URL, REGIONS, ClientConfig
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ClientStateError,
+    ConflictError,
+    ErrorBody,
+    FieldError,
+    InternalServerError,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestInfo,
+    ResponseValidationError,
+    SyneriseError,
+    TokenRefreshError,
+)
+from ._http import ClientStats, Request, RetryPolicy
+from ._types import UNSET, OpenEnum, RawResponse, Response, Unset
+from ._version import __version__
+from .auth import BasicAuth, Credentials, ProfileAuth, TokenAuth, UserAuth, WorkspaceAuth
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "REGIONS",
+    "UNSET",
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BasicAuth",
+    "ClientConfig",
+    "ClientStateError",
+    "ClientStats",
+    "ConflictError",
+    "Credentials",
+    "ErrorBody",
+    "FieldError",
+    "InternalServerError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "OpenEnum",
+    "PermissionDeniedError",
+    "ProfileAuth",
+    "RateLimitError",
+    "RawResponse",
+    "Request",
+    "RequestInfo",
+    "Response",
+    "ResponseValidationError",
+    "RetryPolicy",
+    "SyneriseClient",
+    "SyneriseError",
+    "TokenAuth",
+    "TokenRefreshError",
+    "Unset",
+    "UserAuth",
+    "WorkspaceAuth",
+    "__version__",
+]

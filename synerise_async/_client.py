@@ -1,0 +1,284 @@
+"""``SyneriseClient``: the one door to the wire.
+
+It owns the aiohttp session (or borrows the caller's, which it then never closes), the
+limiter, the request pipeline and the token session of its credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from ._config import DEFAULT_BASE_URL, REGIONS, ClientConfig
+from ._exceptions import ClientStateError, InvalidArgumentError
+from ._http import Authorizer, ClientStats, Pipeline, Request
+from ._limits import Limiter
+from ._types import RawResponse
+from .auth._credentials import Credentials, UserAuth
+from .auth._session import TokenSession
+
+__all__ = ["SyneriseClient"]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
+    url = URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidArgumentError(
+            "base_url", f"must be an http(s) URL like {DEFAULT_BASE_URL!r}; got {base_url!r}"
+        )
+    if url.user or url.password:
+        raise InvalidArgumentError("base_url", "must not contain credentials")
+    if url.query_string or url.fragment:
+        raise InvalidArgumentError("base_url", "must not have a query or fragment")
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+        raise InvalidArgumentError(
+            "base_url",
+            "http:// sends credentials in clear text; use https://, a loopback host, "
+            "or ClientConfig(allow_insecure_http=True)",
+        )
+    return str(url).rstrip("/")
+
+
+@attrs.define
+class _Shared:
+    """What a client and the Workspace clients made from it share."""
+
+    loop: asyncio.AbstractEventLoop
+    session: aiohttp.ClientSession
+    owns_session: bool
+    limiter: Limiter
+    stats: ClientStats
+
+
+class SyneriseClient:
+    """An async client for the Synerise API.
+
+    Use it as ``async with SyneriseClient(WorkspaceAuth(api_key=...)) as client:`` and pass
+    it to the operation modules of :mod:`synerise_async.api`.
+
+    Args:
+        auth: the credentials (``WorkspaceAuth``, ``UserAuth``, ``ProfileAuth``,
+            ``BasicAuth``, ``TokenAuth``), or None to call only the login operations.
+        base_url: the API host; Synerise's default is Azure EU. ``for_region`` knows the
+            others. ``http://`` is refused unless the host is loopback or
+            ``config.allow_insecure_http`` is set.
+        config: timeouts, retries, limits (see :class:`ClientConfig`).
+        session: an aiohttp session you own; the client uses it and never closes it.
+        clock, wall_clock, sleep: injectable time sources, for tests.
+
+    Raises:
+        InvalidArgumentError: an unusable ``base_url``.
+    """
+
+    def __init__(
+        self,
+        auth: Credentials | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        config: ClientConfig | None = None,
+        session: aiohttp.ClientSession | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        if auth is not None and not isinstance(auth, Credentials):
+            raise InvalidArgumentError(
+                "auth",
+                "must be WorkspaceAuth, UserAuth, ProfileAuth, BasicAuth, TokenAuth or None; "
+                f"got {type(auth).__name__}",
+            )
+        self.config = config if config is not None else ClientConfig()
+        self.base_url = _check_base_url(
+            base_url, allow_insecure_http=self.config.allow_insecure_http
+        )
+        self.auth = auth
+        self._given_session = session
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._sleep = sleep
+        self._shared: _Shared | None = None
+        self._pipeline: Pipeline | None = None
+        self._authorizer: Authorizer | None = None
+        self._closed = False
+        self._parent: SyneriseClient | None = None
+
+    @classmethod
+    def for_region(
+        cls, region: str, auth: Credentials | None = None, *, config: ClientConfig | None = None
+    ) -> SyneriseClient:
+        """A client for one of the documented hosts: ``"eu"`` (Azure EU, the default),
+        ``"geb"`` (Google Cloud) or ``"azu"`` (Azure US)."""
+        if region not in REGIONS:
+            allowed = ", ".join(repr(r) for r in REGIONS)
+            raise InvalidArgumentError("region", f"must be one of {allowed}; got {region!r}")
+        return cls(auth, base_url=REGIONS[region], config=config)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open" if self._pipeline else "not opened"
+        auth = self.auth.description if self.auth is not None else "no auth"
+        return f"<SyneriseClient {self.base_url} {auth} ({state})>"
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def open(self) -> None:
+        """Start the client (what ``async with`` does). Prefer ``async with``."""
+        if self._closed:
+            raise ClientStateError("this SyneriseClient is closed; create a new one")
+        if self._pipeline is not None:
+            return
+        loop = asyncio.get_running_loop()
+        if self._given_session is not None:
+            session, owns = self._given_session, False
+        else:
+            connector = aiohttp.TCPConnector(limit=self.config.max_concurrency + 4)
+            session, owns = aiohttp.ClientSession(connector=connector), True
+        limiter = Limiter(
+            self.config.max_concurrency,
+            rate=self.config.max_requests_per_second,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+        self._start(_Shared(loop, session, owns, limiter, ClientStats()))
+
+    def _start(self, shared: _Shared) -> None:
+        self._shared = shared
+        self._pipeline = Pipeline(
+            session=shared.session,
+            base_url=self.base_url,
+            config=self.config,
+            limiter=shared.limiter,
+            clock=self._clock,
+            wall_clock=self._wall_clock,
+            sleep=self._sleep,
+            stats=shared.stats,
+        )
+        if self.auth is not None:
+            self._authorizer = self.auth.authorizer(
+                self,
+                config=self.config,
+                clock=self._clock,
+                wall_clock=self._wall_clock,
+                sleep=self._sleep,
+            )
+            self._pipeline.authorizer = self._authorizer
+
+    async def aclose(self) -> None:
+        """Stop any token refresh and close the session if the client owns it. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if isinstance(self._authorizer, TokenSession):
+                await self._authorizer.aclose()
+        finally:
+            shared, self._shared, self._pipeline = self._shared, None, None
+            if shared is not None and shared.owns_session and self._parent is None:
+                await shared.session.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` has run."""
+        return self._closed
+
+    @property
+    def stats(self) -> ClientStats:
+        """Counters of attempts, retries and errors (shared with Workspace clients)."""
+        if self._shared is None:
+            raise ClientStateError("the client is not open")
+        return self._shared.stats
+
+    @property
+    def token_session(self) -> TokenSession | None:
+        """The token session of token-based credentials (None for Basic or no auth)."""
+        return self._authorizer if isinstance(self._authorizer, TokenSession) else None
+
+    def _ready(self) -> Pipeline:
+        if self._pipeline is None or self._shared is None:
+            if self._closed:
+                raise ClientStateError("this SyneriseClient is closed")
+            raise ClientStateError(
+                "the client is not open: use `async with SyneriseClient(...) as client:`"
+            )
+        if self._parent is not None and self._parent.closed:
+            raise ClientStateError("the client this Workspace client came from is closed")
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise ClientStateError("send() must be awaited inside a running event loop") from None
+        if loop is not self._shared.loop:
+            raise ClientStateError(
+                "this SyneriseClient was opened on another event loop; create one per loop"
+            )
+        return self._pipeline
+
+    async def send(self, request: Request) -> RawResponse:
+        """Send one request through the pipeline (auth, retries, limits, error mapping).
+
+        The operation modules use this; call it yourself only for an endpoint the SDK
+        does not cover yet.
+
+        Returns:
+            The 2xx response, fully read.
+
+        Raises:
+            ClientStateError: the client is not open, is closed, or is on another loop.
+            APIError: (a subclass of) when the request fails.
+            TokenRefreshError: when no valid token could be obtained.
+        """
+        return await self._ready().send(request)
+
+    def for_workspace(self, workspace_uuid: str | uuid.UUID) -> SyneriseClient:
+        """A client for the same User scoped to another Workspace.
+
+        It shares this client's connections, limits and counters and has its own token
+        (operation 8). Close it with ``async with`` or :meth:`aclose`; that leaves this
+        client open.
+
+        Raises:
+            InvalidArgumentError: this client does not use ``UserAuth``, or a bad UUID.
+            ClientStateError: this client is not open.
+        """
+        if not isinstance(self.auth, UserAuth):
+            raise InvalidArgumentError("auth", "for_workspace needs a client with UserAuth")
+        auth = attrs.evolve(self.auth, workspace=workspace_uuid)
+        self._ready()
+        assert self._shared is not None
+        child = SyneriseClient(
+            auth,
+            base_url=self.base_url,
+            config=self.config,
+            clock=self._clock,
+            wall_clock=self._wall_clock,
+            sleep=self._sleep,
+        )
+        child._parent = self
+        child._start(self._shared)
+        return child

@@ -1,0 +1,160 @@
+"""Client configuration: frozen classes and every ``DEFAULT_*`` number in one place.
+
+Each number the SDK uses (timeouts, retry counts, backoff, refresh margins,
+concurrency) lives here and nowhere else, so reading this module tells you how the
+client behaves when you do not configure it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import attrs
+
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_API_VERSION",
+    "DEFAULT_BACKOFF_BASE",
+    "DEFAULT_BACKOFF_CAP",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_EXPIRY_SAFETY",
+    "DEFAULT_MAX_CONCURRENCY",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_RETRY_AFTER",
+    "DEFAULT_REFRESH_MARGIN_CAP",
+    "DEFAULT_REFRESH_MARGIN_FRACTION",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_TOKEN_LIFETIME",
+    "DEFAULT_TOKEN_REFRESH_ATTEMPTS",
+    "REGIONS",
+    "ClientConfig",
+]
+
+#: Azure EU, Synerise's default host.
+DEFAULT_BASE_URL = "https://api.synerise.com"
+
+#: The documented hosts, by short region name (``SyneriseClient.for_region``).
+REGIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "eu": "https://api.synerise.com",  # Azure EU
+        "geb": "https://api.geb.synerise.com",  # Google Cloud
+        "azu": "https://api.azu.synerise.com",  # Azure US
+    }
+)
+
+#: Sent as the ``Api-Version`` header, as Synerise's own clients do.
+DEFAULT_API_VERSION = "4.4"
+
+#: Seconds one attempt may take, from sending to the last byte of the body.
+DEFAULT_TIMEOUT = 30.0
+#: Seconds to establish a connection (part of the attempt's time).
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+#: Retries after the first attempt (so at most ``1 + DEFAULT_MAX_RETRIES`` attempts).
+DEFAULT_MAX_RETRIES = 4
+#: Exponential backoff: attempt n waits uniform(0, min(cap, base * 2**n)) ("full jitter").
+DEFAULT_BACKOFF_BASE = 0.5
+DEFAULT_BACKOFF_CAP = 8.0
+#: A ``Retry-After`` longer than this is not waited out: the error is raised instead.
+DEFAULT_MAX_RETRY_AFTER = 60.0
+
+#: Requests of one client in flight at once (a limiter slot per request attempt).
+DEFAULT_MAX_CONCURRENCY = 16
+
+#: Refresh a token when less than min(cap, fraction * lifetime) of it is left.
+DEFAULT_REFRESH_MARGIN_CAP = 60.0
+DEFAULT_REFRESH_MARGIN_FRACTION = 0.2
+#: Treat a token as expired this much before its computed expiry, at most a tenth of
+#: its lifetime: servers round ``exp`` and ``iat`` to whole seconds.
+DEFAULT_EXPIRY_SAFETY = 1.0
+#: Lifetime assumed for a token whose expiry cannot be read (an encrypted JWE token
+#: without an ``expiration`` field). Short on purpose: renewing early is cheap, and a
+#: 401 still triggers a renewal if the server's lifetime is shorter.
+DEFAULT_TOKEN_LIFETIME = 600.0
+#: Attempts one token refresh makes (each through the retrying pipeline) before it
+#: reports failure.
+DEFAULT_TOKEN_REFRESH_ATTEMPTS = 3
+
+
+def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise ValueError(f"ClientConfig.{attribute.name} must be a positive number, got {value!r}")
+
+
+def _non_negative_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"ClientConfig.{attribute.name} must be a non-negative integer, got {value!r}"
+        )
+
+
+def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"ClientConfig.{attribute.name} must be a positive integer, got {value!r}")
+
+
+def _optional_positive(
+    instance: object, attribute: attrs.Attribute[float | None], value: float | None
+) -> None:
+    if value is not None:
+        _positive(instance, attribute, value)  # type: ignore[arg-type]
+
+
+def _headers(value: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class ClientConfig:
+    """How a :class:`~synerise_async.SyneriseClient` talks to the API.
+
+    Policy, in short:
+
+    - every attempt has its own ``timeout``; ``max_retries`` more attempts follow a
+      retryable failure (connection errors, timeouts, 408, 429, 500, 502, 503, 504);
+    - the wait before a retry is uniform in ``[0, min(backoff_cap, backoff_base * 2**n))``,
+      unless the server sent ``Retry-After``, which wins up to ``max_retry_after``;
+    - at most ``max_concurrency`` requests are in flight, and at most
+      ``max_requests_per_second`` start each second when that is set;
+    - a token is refreshed in the background when less than ``refresh_margin`` of it
+      is left (default: the smaller of 60 s and a fifth of its lifetime).
+
+    Change one value with ``attrs.evolve(config, max_retries=0)``.
+    """
+
+    timeout: float = attrs.field(default=DEFAULT_TIMEOUT, validator=_positive)
+    connect_timeout: float = attrs.field(default=DEFAULT_CONNECT_TIMEOUT, validator=_positive)
+    max_retries: int = attrs.field(default=DEFAULT_MAX_RETRIES, validator=_non_negative_int)
+    backoff_base: float = attrs.field(default=DEFAULT_BACKOFF_BASE, validator=_positive)
+    backoff_cap: float = attrs.field(default=DEFAULT_BACKOFF_CAP, validator=_positive)
+    max_retry_after: float = attrs.field(default=DEFAULT_MAX_RETRY_AFTER, validator=_positive)
+    max_concurrency: int = attrs.field(default=DEFAULT_MAX_CONCURRENCY, validator=_positive_int)
+    max_requests_per_second: float | None = attrs.field(default=None, validator=_optional_positive)
+    refresh_margin: float | None = attrs.field(default=None, validator=_optional_positive)
+    default_token_lifetime: float = attrs.field(default=DEFAULT_TOKEN_LIFETIME, validator=_positive)
+    token_refresh_attempts: int = attrs.field(
+        default=DEFAULT_TOKEN_REFRESH_ATTEMPTS, validator=_positive_int
+    )
+    api_version: str = DEFAULT_API_VERSION
+    user_agent: str = f"synerise-async/{__version__}"
+    headers: Mapping[str, str] = attrs.field(factory=dict, converter=_headers)
+    allow_insecure_http: bool = False
+
+    def refresh_margin_for(self, lifetime: float) -> float:
+        """Seconds before expiry at which a token of ``lifetime`` seconds is refreshed."""
+        if self.refresh_margin is not None:
+            return min(self.refresh_margin, lifetime / 2)
+        return min(DEFAULT_REFRESH_MARGIN_CAP, DEFAULT_REFRESH_MARGIN_FRACTION * lifetime)
+
+    def default_headers(self) -> dict[str, str]:
+        """The headers sent with every request, before authentication."""
+        return {
+            "Accept": "application/json",
+            "User-Agent": self.user_agent,
+            "Api-Version": self.api_version,
+            **self.headers,
+        }

@@ -1,0 +1,331 @@
+"""The SDK's errors: one tree, one mapping from HTTP status to class.
+
+::
+
+    SyneriseError
+    ├── InvalidArgumentError          bad input, raised before any request (also a ValueError)
+    ├── ClientStateError              client used outside ``async with``, after close, or on another loop
+    ├── TokenRefreshError             no valid token could be obtained; ``__cause__`` says why
+    └── APIError                      something went wrong talking to the API; carries ``request`` and ``attempts``
+        ├── APIConnectionError        no usable response (refused, reset, DNS, truncated body)
+        │   └── APITimeoutError       an attempt ran out of time
+        ├── ResponseValidationError   a 2xx response whose body is not JSON or not of the expected shape
+        └── APIStatusError            a non-2xx response; carries ``status``, ``body`` (ErrorBody) and ``text``
+            ├── BadRequestError           400
+            ├── AuthenticationError       401 (and a 403 that the body marks as a token problem)
+            ├── PermissionDeniedError     403
+            ├── NotFoundError             404
+            ├── ConflictError             409
+            ├── RateLimitError            429
+            └── InternalServerError       500 and above
+
+``APIError.may_have_been_processed`` tells "not sent, safe to retry" (a refused
+connection) apart from "the server may have acted on it" (a timeout, a reset after
+sending, any status). No error message, repr or attribute carries a credential: the
+request is described by its method and URL only, and the URL never holds a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientStateError",
+    "ConflictError",
+    "ErrorBody",
+    "FieldError",
+    "InternalServerError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestInfo",
+    "ResponseValidationError",
+    "SyneriseError",
+    "TokenRefreshError",
+    "status_error",
+]
+
+#: How much of a non-JSON error body is kept on the error (it may be a whole HTML page).
+_TEXT_LIMIT = 2000
+
+
+@attrs.frozen
+class RequestInfo:
+    """What was asked: the method and the full URL (which never carries credentials)."""
+
+    method: str
+    url: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+@attrs.frozen(kw_only=True)
+class FieldError:
+    """One entry of an error body's ``errors[]``: which field was rejected and why."""
+
+    code: str | None = None
+    field: str | None = None
+    message: str | None = None
+    rejected_value: Any = None
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@attrs.frozen(kw_only=True)
+class ErrorBody:
+    """Synerise's error body, parsed leniently; keys it does not know are kept in ``extra``.
+
+    ``{timestamp, status, error, message, path}``, sometimes ``errors[]`` or ``errorCode``.
+    """
+
+    timestamp: str | None = None
+    status: int | None = None
+    error: str | None = None
+    message: str | None = None
+    path: str | None = None
+    error_code: str | None = None
+    errors: tuple[FieldError, ...] = ()
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    _KNOWN = frozenset({"timestamp", "status", "error", "message", "path", "errorCode", "errors"})
+
+    @classmethod
+    def from_json(cls, data: object) -> ErrorBody | None:
+        """Build from a decoded JSON value; ``None`` when it is not an object. Never raises."""
+        if not isinstance(data, dict):
+            return None
+        status = data.get("status")
+        errors = data.get("errors")
+        return cls(
+            timestamp=_opt_str(data.get("timestamp")),
+            status=status if isinstance(status, int) and not isinstance(status, bool) else None,
+            error=_opt_str(data.get("error")),
+            message=_opt_str(data.get("message")),
+            path=_opt_str(data.get("path")),
+            error_code=_opt_str(data.get("errorCode")),
+            errors=tuple(
+                FieldError(
+                    code=_opt_str(e.get("code")),
+                    field=_opt_str(e.get("field")),
+                    message=_opt_str(e.get("message")),
+                    rejected_value=e.get("rejectedValue"),
+                )
+                for e in errors
+                if isinstance(e, dict)
+            )
+            if isinstance(errors, list)
+            else (),
+            extra={k: v for k, v in data.items() if k not in cls._KNOWN},
+        )
+
+    def summary(self) -> str:
+        """A one-line description: the message, then each rejected field."""
+        parts = [p for p in (self.error_code, self.message or self.error) if p]
+        parts.extend(f"{e.field}: {e.message}" if e.field else str(e.message) for e in self.errors)
+        return "; ".join(parts)
+
+
+class SyneriseError(Exception):
+    """Root of every error the SDK raises on purpose."""
+
+
+class InvalidArgumentError(SyneriseError, ValueError):
+    """An argument was rejected before any request was sent.
+
+    Attributes:
+        argument: the name of the offending argument.
+    """
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"{argument}: {message}")
+        self.argument = argument
+
+
+class ClientStateError(SyneriseError, RuntimeError):
+    """The client cannot send: not entered with ``async with``, closed, or on another loop."""
+
+
+class TokenRefreshError(SyneriseError):
+    """No valid token could be obtained. The error that made the last attempt fail is
+    ``__cause__`` (often an :class:`AuthenticationError` for a wrong key or password)."""
+
+
+class APIError(SyneriseError):
+    """A request did not produce the expected result.
+
+    Attributes:
+        request: method and URL of the request.
+        attempts: how many attempts were made (1 when no retry happened).
+        may_have_been_processed: ``False`` only when the request is known not to have
+            reached the server, so sending it again cannot do anything twice.
+    """
+
+    may_have_been_processed: bool = True
+
+    def __init__(self, message: str, *, request: RequestInfo, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+        self.attempts = attempts
+
+    def __str__(self) -> str:
+        tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
+        return f"{self.message} ({self.request}{tries})"
+
+
+class APIConnectionError(APIError):
+    """No usable response: the connection failed, was reset, or the body was cut short."""
+
+    def __init__(
+        self,
+        message: str = "Connection error",
+        *,
+        request: RequestInfo,
+        attempts: int = 1,
+        sent: bool = True,
+    ) -> None:
+        super().__init__(message, request=request, attempts=attempts)
+        self.may_have_been_processed = sent
+
+
+class APITimeoutError(APIConnectionError):
+    """An attempt took longer than the configured timeout."""
+
+    def __init__(self, *, request: RequestInfo, attempts: int = 1, sent: bool = True) -> None:
+        super().__init__("Request timed out", request=request, attempts=attempts, sent=sent)
+
+
+class ResponseValidationError(APIError):
+    """A 2xx response whose body is not JSON, or not of the shape the SDK expects.
+
+    Attributes:
+        status: the HTTP status of the response.
+        text: the start of the body as text.
+        errors: one line per problem, each naming the field path (``$.data[3].diagramId``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: RequestInfo,
+        status: int,
+        text: str = "",
+        errors: tuple[str, ...] = (),
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, request=request, attempts=attempts)
+        self.status = status
+        self.text = text[:_TEXT_LIMIT]
+        self.errors = errors
+
+
+class APIStatusError(APIError):
+    """The API answered with a non-2xx status.
+
+    Attributes:
+        status: the HTTP status code.
+        body: the parsed Synerise error body, or ``None`` when the body was not a JSON object.
+        text: the start of the raw body as text.
+        headers: the response headers.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: RequestInfo,
+        status: int,
+        body: ErrorBody | None,
+        text: str = "",
+        headers: Mapping[str, str] | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, request=request, attempts=attempts)
+        self.status = status
+        self.body = body
+        self.text = text[:_TEXT_LIMIT]
+        self.headers: Mapping[str, str] = headers or {}
+
+
+class BadRequestError(APIStatusError):
+    """400: the API rejected the request's content (see ``body.errors``)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: missing, expired or invalid token, wrong scope or wrong API key."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the credentials are valid but not allowed to do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such resource (or not in this Workspace)."""
+
+
+class ConflictError(APIStatusError):
+    """409: the resource's state does not allow this (for example running a stopped workflow)."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; ``retry_after`` is the server's requested wait, if it gave one."""
+
+    retry_after: float | None = None
+
+
+class InternalServerError(APIStatusError):
+    """500 and above: the API failed."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def status_error(
+    status: int,
+    *,
+    request: RequestInfo,
+    body: ErrorBody | None,
+    text: str = "",
+    headers: Mapping[str, str] | None = None,
+    attempts: int = 1,
+    token_problem: bool = False,
+) -> APIStatusError:
+    """The one mapping from an HTTP status to its error class and message."""
+    if token_problem:
+        cls: type[APIStatusError] = AuthenticationError
+    elif status >= 500:
+        cls = InternalServerError
+    else:
+        cls = _BY_STATUS.get(status, APIStatusError)
+    detail = body.summary() if body is not None else ""
+    message = f"HTTP {status}" + (f": {detail}" if detail else "")
+    return cls(
+        message,
+        request=request,
+        status=status,
+        body=body,
+        text=text,
+        headers=headers,
+        attempts=attempts,
+    )

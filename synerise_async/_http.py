@@ -1,0 +1,401 @@
+"""The one request pipeline every operation goes through.
+
+``Pipeline.send`` -> ``_send_with_auth`` -> ``_send_with_retries`` -> ``_send_once``:
+
+- ``_send_with_auth`` puts the Authorization header on, and after a 401 (or a 403 whose
+  body names a token problem) invalidates the token only if it is still the one that
+  failed, gets a fresh one, and retries once. Never more than once.
+- ``_send_with_retries`` waits for the shared cool-down and a limiter slot, and retries
+  connection errors, timeouts, 408, 429, 500, 502, 503 and 504 with exponential backoff
+  and full jitter; a ``Retry-After`` (seconds or HTTP date) wins up to the configured
+  cap, and a 429's ``Retry-After`` holds the client's other requests too. Only
+  idempotent requests are retried after they may have reached the server; any request
+  is retried when it is known not to have been sent, or after a 429.
+- ``_send_once`` sends one attempt and reads the whole body inside ``async with``, so the
+  connection goes back to the pool whatever happens, cancellation included.
+
+A non-2xx status becomes an error from the one mapping in ``_exceptions.status_error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email.utils
+import enum
+import logging
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+import aiohttp
+import attrs
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from ._config import ClientConfig
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ErrorBody,
+    RateLimitError,
+    RequestInfo,
+    status_error,
+)
+from ._limits import Limiter
+from ._serde import dumps, loads
+from ._types import UNSET, RawResponse
+
+__all__ = [
+    "RETRYABLE_STATUSES",
+    "Authorization",
+    "Authorizer",
+    "ClientStats",
+    "Pipeline",
+    "Request",
+    "RetryPolicy",
+    "parse_retry_after",
+]
+
+logger = logging.getLogger("synerise_async.http")
+
+#: Statuses worth another attempt: the server did not (or could not) do the work.
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+_TOKEN_PROBLEM = re.compile(r"token|expired|jwt", re.IGNORECASE)
+
+
+class RetryPolicy(enum.Enum):
+    """When a request may be sent again after a failure."""
+
+    #: Any retryable failure: reads, and writes that are safe to repeat (logins).
+    IDEMPOTENT = "idempotent"
+    #: Only when it is known not to have reached the server, or after a 429.
+    UNSENT_ONLY = "unsent-only"
+
+
+@attrs.frozen(kw_only=True)
+class Request:
+    """One API request, as an operation module describes it.
+
+    Attributes:
+        method: the HTTP method.
+        path: the path below the base URL, parameters already filled in.
+        params: query parameters (already validated and encoded as strings).
+        json: the JSON body, ready to encode; ``UNSET`` for none.
+        authenticated: send the client's credentials (``False`` for logins).
+        token: a token to send instead of the client's (MFA step, profile refresh).
+        retry: when the request may be repeated; by default ``IDEMPOTENT`` for GET
+            and ``UNSENT_ONLY`` otherwise.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, str] | None = None
+    json: Any = UNSET
+    authenticated: bool = True
+    token: str | None = attrs.field(default=None, repr=False)
+    retry: RetryPolicy | None = None
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy, with the method's default applied."""
+        if self.retry is not None:
+            return self.retry
+        if self.method in ("GET", "HEAD", "OPTIONS", "PUT", "DELETE"):
+            return RetryPolicy.IDEMPOTENT
+        return RetryPolicy.UNSENT_ONLY
+
+
+@attrs.frozen
+class Authorization:
+    """An Authorization header value and the credential it came from (for invalidation)."""
+
+    header: str = attrs.field(repr=False)
+    credential: object = attrs.field(default=None, repr=False, eq=False)
+
+
+class Authorizer(Protocol):
+    """Where the pipeline gets its Authorization header (see ``synerise_async.auth``)."""
+
+    async def authorize(self) -> Authorization:
+        """A header that is valid now, waiting for a token refresh if none is."""
+        ...
+
+    def invalidate(self, authorization: Authorization) -> bool:
+        """Forget ``authorization`` if it is still current; whether a fresh one can follow."""
+        ...
+
+
+@attrs.define
+class ClientStats:
+    """Counters of one client, for progress displays and tests (not thread-safe, not needed)."""
+
+    attempts: int = 0
+    retries: int = 0
+    responses: int = 0
+    errors: int = 0
+    reauthentications: int = 0
+
+
+def parse_retry_after(value: str | None, *, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = when.timestamp() - now
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def _is_token_problem(error: APIStatusError) -> bool:
+    if error.status == 401:
+        return True
+    if error.status != 403 or error.body is None:
+        return False
+    return any(
+        _TOKEN_PROBLEM.search(part)
+        for part in (error.body.message, error.body.error, error.body.error_code)
+        if part
+    )
+
+
+class Pipeline:
+    """Sends requests for one client; see the module docstring for the policy."""
+
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        config: ClientConfig,
+        limiter: Limiter,
+        authorizer: Authorizer | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
+        stats: ClientStats | None = None,
+    ) -> None:
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._config = config
+        self._limiter = limiter
+        self.authorizer = authorizer
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._sleep = sleep
+        self._rand = rand
+        self._timeout = aiohttp.ClientTimeout(
+            total=config.timeout, sock_connect=config.connect_timeout
+        )
+        self._headers = config.default_headers()
+        self.stats = stats if stats is not None else ClientStats()
+
+    async def send(self, request: Request) -> RawResponse:
+        """Send ``request`` and return its 2xx response, fully read.
+
+        Raises:
+            APIStatusError: (a subclass of) for a non-2xx status, after any retries.
+            APIConnectionError: when no response could be had, after any retries.
+            TokenRefreshError: when no valid token could be obtained.
+        """
+        return await self._send_with_auth(request)
+
+    def _url(self, request: Request) -> tuple[str, RequestInfo]:
+        url = self._base_url + request.path
+        shown = str(URL(url).with_query(request.params)) if request.params else url
+        return url, RequestInfo(request.method, shown)
+
+    async def _send_with_auth(self, request: Request) -> RawResponse:
+        if not request.authenticated:
+            return await self._send_with_retries(request, None)
+        if request.token is not None:
+            return await self._send_with_retries(request, f"Bearer {request.token}")
+        if self.authorizer is None:
+            return await self._send_with_retries(request, None)
+        authorization = await self.authorizer.authorize()
+        try:
+            return await self._send_with_retries(request, authorization.header)
+        except APIStatusError as error:
+            if not _is_token_problem(error) or not self.authorizer.invalidate(authorization):
+                raise
+            attempts = error.attempts
+        logger.info(
+            "%s %s was refused for its token; renewing the token and retrying once",
+            request.method,
+            request.path,
+        )
+        self.stats.reauthentications += 1
+        authorization = await self.authorizer.authorize()
+        try:
+            return await self._send_with_retries(
+                request, authorization.header, attempts_before=attempts
+            )
+        except APIStatusError as error:
+            if _is_token_problem(error) and error.status != 401:
+                raise status_error(
+                    error.status,
+                    request=error.request,
+                    body=error.body,
+                    text=error.text,
+                    headers=error.headers,
+                    attempts=error.attempts,
+                    token_problem=True,
+                ) from None
+            raise
+
+    def _retry_delay(self, attempt: int) -> float:
+        ceiling = min(self._config.backoff_cap, self._config.backoff_base * 2.0 ** (attempt - 1))
+        return self._rand() * ceiling
+
+    async def _send_with_retries(
+        self, request: Request, authorization: str | None, *, attempts_before: int = 0
+    ) -> RawResponse:
+        url, info = self._url(request)
+        headers = dict(self._headers)
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        body: bytes | None = None
+        if request.json is not UNSET:
+            body = dumps(request.json)
+            headers["Content-Type"] = "application/json"
+        config = self._config
+        idempotent = request.retry_policy is RetryPolicy.IDEMPOTENT
+        attempt = attempts_before
+        tries = 0
+        while True:
+            attempt += 1
+            tries += 1
+            final = tries > config.max_retries
+            self.stats.attempts += 1
+            try:
+                async with self._limiter:
+                    status, resp_headers, content = await self._send_once(
+                        request, url, info, headers, body, attempt
+                    )
+            except APIConnectionError as error:
+                self.stats.errors += 1
+                error.attempts = attempt
+                if final or (error.may_have_been_processed and not idempotent):
+                    raise
+                delay = self._retry_delay(tries)
+                reason = error.message
+            else:
+                self.stats.responses += 1
+                if 200 <= status < 300:
+                    return RawResponse(
+                        status=status,
+                        headers=resp_headers,
+                        content=content,
+                        request=info,
+                        attempts=attempt,
+                    )
+                self.stats.errors += 1
+                error_status = self._status_error(status, resp_headers, content, info, attempt)
+                retry_after = parse_retry_after(
+                    resp_headers.get("Retry-After"), now=self._wall_clock()
+                )
+                if isinstance(error_status, RateLimitError):
+                    error_status.retry_after = retry_after
+                if (
+                    final
+                    or status not in RETRYABLE_STATUSES
+                    or (status != 429 and not idempotent)
+                    or (retry_after is not None and retry_after > config.max_retry_after)
+                ):
+                    raise error_status
+                if retry_after is not None:
+                    delay = retry_after
+                    if status == 429:
+                        self._limiter.cool_down(retry_after)
+                else:
+                    delay = self._retry_delay(tries)
+                reason = f"HTTP {status}"
+            self.stats.retries += 1
+            logger.warning(
+                "%s %s failed (%s, attempt %d); retrying in %.2fs",
+                request.method,
+                info.url,
+                reason,
+                attempt,
+                delay,
+            )
+            await self._sleep(delay)
+
+    def _status_error(
+        self,
+        status: int,
+        headers: CIMultiDictProxy[str],
+        content: bytes,
+        info: RequestInfo,
+        attempt: int,
+    ) -> APIStatusError:
+        text = content[:2000].decode("utf-8", "replace")
+        try:
+            body = ErrorBody.from_json(loads(content)) if content else None
+        except ValueError:
+            body = None
+        return status_error(
+            status, request=info, body=body, text=text, headers=headers, attempts=attempt
+        )
+
+    async def _send_once(
+        self,
+        request: Request,
+        url: str,
+        info: RequestInfo,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        attempt: int,
+    ) -> tuple[int, CIMultiDictProxy[str], bytes]:
+        started = self._clock()
+        try:
+            async with self._session.request(
+                request.method,
+                url,
+                params=request.params,
+                data=body,
+                headers=headers,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as response:
+                content = await response.read()
+                status, resp_headers = response.status, response.headers
+        except TimeoutError as exc:
+            sent = not isinstance(exc, aiohttp.ConnectionTimeoutError)
+            raise APITimeoutError(request=info, attempts=attempt, sent=sent) from None
+        except aiohttp.ClientConnectorError as exc:
+            raise APIConnectionError(
+                f"Could not connect: {exc.os_error.strerror or type(exc.os_error).__name__}",
+                request=info,
+                attempts=attempt,
+                sent=False,
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise APIConnectionError(
+                f"Connection error: {type(exc).__name__}", request=info, attempts=attempt
+            ) from None
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d in %.3fs (attempt %d)",
+                request.method,
+                info.url,
+                status,
+                self._clock() - started,
+                attempt,
+            )
+        return status, resp_headers, content

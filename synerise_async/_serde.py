@@ -1,0 +1,180 @@
+"""The one converter between the wire (camelCase JSON) and the models (snake_case attrs).
+
+- Every attrs class gets its hooks from one factory: camelCase renaming, with the
+  :data:`WIRE_NAMES` table for the odd names, extra keys tolerated, and for request
+  bodies anything left :data:`~synerise_async._types.UNSET` omitted.
+- Unknown enum values are kept (see :class:`~synerise_async._types.OpenEnum`).
+- ``datetime`` fields accept epoch seconds or ISO-8601 strings and are always aware (UTC).
+- Decoding runs on a converter without per-field bookkeeping, the fast path; only when it
+  fails is the body decoded again with detailed validation, so the
+  :class:`~synerise_async.ResponseValidationError` names every field path that is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.strategies import configure_union_passthrough
+
+from ._exceptions import ResponseValidationError
+from ._types import RawResponse, Unset
+
+__all__ = [
+    "WIRE_NAMES",
+    "dumps",
+    "loads",
+    "register_structure_hook",
+    "structure",
+    "structure_response",
+    "to_camel",
+    "unstructure",
+]
+
+T = TypeVar("T")
+
+try:  # A faster parser when installed (the ``speedups`` extra).
+    import orjson
+
+    loads: Callable[[bytes | str], Any] = orjson.loads
+
+    def dumps(value: Any) -> bytes:
+        """Encode JSON to bytes."""
+        return orjson.dumps(value)
+
+except ImportError:  # pragma: no cover - exercised when orjson is absent
+    loads = json.loads
+
+    def dumps(value: Any) -> bytes:
+        """Encode JSON to bytes."""
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+#: Attributes whose wire name is not the plain camelCase of the Python name, keyed by
+#: ``"Class.attribute"`` for one class or ``"attribute"`` for every class. Synerise calls a
+#: Workspace a "business profile" on the wire.
+WIRE_NAMES: dict[str, str] = {
+    "workspace_guid": "businessProfileGuid",
+    "workspace_id": "businessProfileId",
+    "Workspace.guid": "businessProfileGuid",
+    "WorkspaceDetails.guid": "businessProfileGuid",
+}
+
+
+def to_camel(name: str, cls: type | None = None) -> str:
+    """``snake_case`` to ``camelCase``, honouring :data:`WIRE_NAMES`."""
+    if cls is not None and (wire := WIRE_NAMES.get(f"{cls.__name__}.{name}")):
+        return wire
+    if name in WIRE_NAMES:
+        return WIRE_NAMES[name]
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _structure_datetime(value: Any, _: type) -> dt.datetime:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+    if isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    raise ValueError(f"expected epoch seconds or an ISO-8601 string, got {value!r}")
+
+
+def _make_converter(*, detailed: bool) -> cattrs.Converter:
+    conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+
+    def structure_factory(cls: type) -> Callable[[Any, type], Any]:
+        renames = {a.name: override(rename=to_camel(a.name, cls)) for a in attrs.fields(cls)}
+        return make_dict_structure_fn(cls, conv, **renames)  # type: ignore[arg-type]
+
+    def unstructure_factory(cls: type) -> Callable[[Any], Any]:
+        renames = {a.name: override(rename=to_camel(a.name, cls)) for a in attrs.fields(cls)}
+        fn: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, conv, **renames)  # type: ignore[arg-type]
+
+        def unstructure_omitting_unset(obj: Any) -> dict[str, Any]:
+            return {k: v for k, v in fn(obj).items() if not isinstance(v, Unset)}
+
+        return unstructure_omitting_unset
+
+    configure_union_passthrough(int | float | str | bool | None, conv)
+    conv.register_structure_hook_factory(attrs.has, structure_factory)
+    conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    conv.register_structure_hook(dt.datetime, _structure_datetime)
+    conv.register_unstructure_hook(dt.datetime, lambda d: d.timestamp())
+    conv.register_unstructure_hook(Unset, lambda u: u)
+    conv.register_unstructure_hook(enum.Enum, lambda e: e.value)
+    return conv
+
+
+_fast = _make_converter(detailed=False)
+_detailed = _make_converter(detailed=True)
+
+
+def register_structure_hook(cls: type[T], hook: Callable[[Any, type[T]], T]) -> None:
+    """Give ``cls`` a hand-written decoding hook (for shapes the factory cannot express)."""
+    _fast.register_structure_hook(cls, hook)
+    _detailed.register_structure_hook(cls, hook)
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Decode ``data`` into ``cls``; raises cattrs' own errors (use ``structure_response``)."""
+    return _fast.structure(data, cls)
+
+
+def unstructure(obj: Any) -> Any:
+    """Encode a model (or a container of them) into camelCase JSON-ready data, without UNSET."""
+    return _fast.unstructure(obj)
+
+
+def _error_lines(exc: Exception) -> tuple[str, ...]:
+    if isinstance(exc, cattrs.BaseValidationError):
+        return tuple(cattrs.transform_error(exc, path="$"))
+    return (f"$: {exc}",)
+
+
+def structure_response(raw: RawResponse, cls: type[T]) -> T:
+    """Decode a response body into ``cls``.
+
+    Raises:
+        ResponseValidationError: the body is not JSON, or not of ``cls``'s shape; its
+            ``errors`` name each offending field path.
+    """
+    try:
+        data = loads(raw.content)
+    except ValueError as exc:
+        text = raw.content[:200].decode("utf-8", "replace")
+        raise ResponseValidationError(
+            f"Response body is not valid JSON ({exc})",
+            request=raw.request,
+            status=raw.status,
+            text=text,
+            attempts=raw.attempts,
+        ) from None
+    return structure_data(raw, data, cls)
+
+
+def structure_data(raw: RawResponse, data: Any, cls: type[T]) -> T:
+    """Decode already-parsed JSON ``data`` of ``raw`` into ``cls`` (see ``structure_response``)."""
+    try:
+        return _fast.structure(data, cls)
+    except Exception:  # noqa: S110 - decoded again below, for a message naming each field
+        pass
+    try:
+        result = _detailed.structure(data, cls)
+    except Exception as exc:  # every decoding failure becomes one typed error
+        lines = _error_lines(exc)
+        raise ResponseValidationError(
+            f"Response does not match {cls.__name__}: " + "; ".join(lines[:5]),
+            request=raw.request,
+            status=raw.status,
+            text=raw.content[:200].decode("utf-8", "replace"),
+            errors=lines,
+            attempts=raw.attempts,
+        ) from None
+    return result  # pragma: no cover - the fast path failed where the detailed one did not

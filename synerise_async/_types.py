@@ -1,0 +1,98 @@
+"""Shared types: the ``UNSET`` sentinel, ``Response[T]``, and ``OpenEnum``."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Final, Generic, Literal, TypeVar
+
+import attrs
+
+from ._exceptions import RequestInfo
+
+__all__ = ["UNSET", "OpenEnum", "RawResponse", "Response", "Unset"]
+
+T = TypeVar("T")
+
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`: "argument not given", distinct from ``None``."""
+
+    UNSET = enum.auto()
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+
+#: An argument left out: the SDK sends nothing for it (``None`` may mean JSON ``null``).
+UNSET: Final = Unset.UNSET
+
+
+class OpenEnum(enum.StrEnum):
+    """A string enum that keeps values it does not know.
+
+    The API adds new statuses from time to time; an unknown value becomes a pseudo-member
+    (``WorkflowStatus("Archived")``) that compares equal to its string, instead of
+    breaking the call. Known members are listed by iteration; pseudo-members are not.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> OpenEnum | None:
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value
+        member._value_ = value
+        # Cached so the same unknown value is the same object, as members are.
+        return cls._value2member_map_.setdefault(value, member)  # type: ignore[return-value]
+
+    @property
+    def is_known(self) -> bool:
+        """Whether this value is one the SDK was written for."""
+        return self._name_ in type(self).__members__
+
+
+@attrs.frozen(kw_only=True)
+class Response(Generic[T]):
+    """A parsed response together with what came on the wire.
+
+    Attributes:
+        status_code: the HTTP status.
+        headers: the response headers (case-insensitive).
+        content: the raw body.
+        parsed: the body as the operation's model.
+        request: method and URL of the request.
+        attempts: how many attempts the pipeline made.
+    """
+
+    status_code: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    content: bytes = attrs.field(repr=False)
+    parsed: T
+    request: RequestInfo
+    attempts: int = 1
+
+
+@attrs.frozen(kw_only=True)
+class RawResponse:
+    """A 2xx response as the pipeline hands it to an operation: fully read and released."""
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    content: bytes = attrs.field(repr=False)
+    request: RequestInfo
+    attempts: int = 1
+
+    def to_response(self, parsed: T) -> Response[T]:
+        """Wrap ``parsed`` with what came on the wire."""
+        return Response(
+            status_code=self.status,
+            headers=self.headers,
+            content=self.content,
+            parsed=parsed,
+            request=self.request,
+            attempts=self.attempts,
+        )

@@ -1,0 +1,81 @@
+"""Argument checks that run before any request, each raising ``InvalidArgumentError``
+with the argument's name and, for enums, every allowed value."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from typing import TypeVar
+
+from ._exceptions import InvalidArgumentError
+
+__all__ = ["check_enum", "check_int", "check_str", "check_uuid", "check_str_list"]
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def check_enum(name: str, value: object, enum_type: type[E]) -> E:
+    """Accept a member of ``enum_type`` or its exact string value; reject everything else.
+
+    Unlike decoding a response (which keeps unknown values), a request argument must be
+    one of the known members: sending an unknown value would only fail on the server.
+    """
+    if isinstance(value, enum_type) and value.name in enum_type.__members__:
+        return value
+    if isinstance(value, str) and not isinstance(value, enum.Enum):
+        for member in enum_type:
+            if member.value == value:
+                return member
+    allowed = ", ".join(repr(m.value) for m in enum_type)
+    raise InvalidArgumentError(name, f"must be one of {allowed}; got {value!r}")
+
+
+def check_uuid(name: str, value: object) -> str:
+    """Accept a UUID or its string form; return the canonical lower-case string."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str):
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            pass
+    raise InvalidArgumentError(name, f"must be a UUID (like '3f2b…-…'); got {value!r}")
+
+
+def check_int(
+    name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """Accept an ``int`` (not a ``bool``) within ``[minimum, maximum]``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentError(name, f"must be an integer; got {value!r}")
+    if minimum is not None and value < minimum:
+        raise InvalidArgumentError(name, f"must be >= {minimum}; got {value!r}")
+    if maximum is not None and value > maximum:
+        raise InvalidArgumentError(name, f"must be <= {maximum}; got {value!r}")
+    return value
+
+
+def check_str(name: str, value: object, *, secret: bool = False) -> str:
+    """Accept a non-empty string. A ``secret`` value is never shown in the message."""
+    if isinstance(value, str) and value:
+        return value
+    shown = "<hidden>" if secret else repr(value)
+    raise InvalidArgumentError(name, f"must be a non-empty string; got {shown}")
+
+
+def check_str_list(name: str, value: object) -> tuple[str, ...]:
+    """Accept one string or an iterable of non-empty strings without commas."""
+    items: Iterable[object] = (value,) if isinstance(value, str) else value  # type: ignore[assignment]
+    try:
+        result = tuple(items)
+    except TypeError:
+        raise InvalidArgumentError(
+            name, f"must be a string or a list of strings; got {value!r}"
+        ) from None
+    for item in result:
+        if not isinstance(item, str) or not item or "," in item:
+            raise InvalidArgumentError(
+                name, f"items must be non-empty strings without commas; got {item!r}"
+            )
+    return result  # type: ignore[return-value]  # every item checked above
