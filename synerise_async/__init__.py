@@ -36,6 +36,7 @@ from ._http import ClientStats, Request, RetryPolicy
 from ._types import UNSET, OpenEnum, RawResponse, Response, Unset
 from ._version import __version__
 from .auth import BasicAuth, Credentials, ProfileAuth, TokenAuth, UserAuth, WorkspaceAuth
+from .pagination import AsyncPaginator, Page
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -45,6 +46,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
     "BasicAuth",
@@ -59,6 +61,7 @@ __all__ = [
     "InvalidArgumentError",
     "NotFoundError",
     "OpenEnum",
+    "Page",
     "PermissionDeniedError",
     "ProfileAuth",
     "RateLimitError",

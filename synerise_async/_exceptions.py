@@ -139,7 +139,14 @@ class ErrorBody:
 
 
 class SyneriseError(Exception):
-    """Root of every error the SDK raises on purpose."""
+    """Root of every error the SDK raises on purpose.
+
+    Attributes:
+        resume_page: set on an error raised in the middle of a paginated walk: the
+            ``start_page`` that resumes the walk where it stopped.
+    """
+
+    resume_page: int | None = None
 
 
 class InvalidArgumentError(SyneriseError, ValueError):

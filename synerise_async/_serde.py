@@ -79,7 +79,8 @@ def to_camel(name: str, cls: type | None = None) -> str:
 
 def _structure_datetime(value: Any, _: type) -> dt.datetime:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(value, dt.UTC)
+        # Epoch seconds, as the API documents; a value this large can only be milliseconds.
+        return dt.datetime.fromtimestamp(value / 1000 if abs(value) > 1e11 else value, dt.UTC)
     if isinstance(value, str):
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

@@ -14,10 +14,8 @@ def make_jwt(**claims: float) -> str:
     return jwt.encode(dict(claims), "k" * 32, algorithm="HS256")
 
 
-JWE = ".".join(
-    [base64.urlsafe_b64encode(b'{"alg":"RSA-OAEP-256","enc":"A256GCM"}').decode().rstrip("=")]
-    + ["abc", "def", "ghi", "jkl"]
-)
+_JWE_HEADER = base64.urlsafe_b64encode(b'{"alg":"RSA-OAEP-256","enc":"A256GCM"}').decode()
+JWE = ".".join([_JWE_HEADER.rstrip("="), "abc", "def", "ghi", "jkl"])
 
 
 def test_expiration_field_wins_over_jwt_exp() -> None:

@@ -1,0 +1,89 @@
+"""POST /automation-brain/diagrams/{diagramId}/pause: pause a workflow (operation 16).
+
+Pauses an active workflow; run it again to resume. The path is UNCONFIRMED (see
+``synerise_async/api/_paths.py``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from ..._types import RawResponse, Response
+from ...models.automation import ScheduleAction
+from .._paths import PAUSE_WORKFLOW
+from ._actions import action_request
+
+if TYPE_CHECKING:
+    from ..._client import SyneriseClient
+    from ..._http import Request
+
+
+def _get_kwargs(
+    *,
+    diagram_id: str | uuid.UUID,
+    schedule_action: ScheduleAction | str = ScheduleAction.NO_ACTION,
+    retry_unsafe: bool = False,
+) -> Request:
+    return action_request(
+        PAUSE_WORKFLOW,
+        diagram_id=diagram_id,
+        schedule_action=schedule_action,
+        retry_unsafe=retry_unsafe,
+    )
+
+
+def _parse_response(raw: RawResponse) -> None:
+    return None  # 2xx with an empty (or uninteresting) body
+
+
+def _build_response(raw: RawResponse) -> Response[None]:
+    _parse_response(raw)
+    return raw.to_response(None)
+
+
+async def asyncio_detailed(
+    *,
+    client: SyneriseClient,
+    diagram_id: str | uuid.UUID,
+    schedule_action: ScheduleAction | str = ScheduleAction.NO_ACTION,
+    retry_unsafe: bool = False,
+) -> Response[None]:
+    """Pause a workflow.
+
+    Args:
+        client: a client authenticated as a Workspace, a User in a Workspace, or Basic.
+        diagram_id: the workflow's UUID.
+        schedule_action: what to do with the schedule: "On", "Off" or "NoAction" (default).
+        retry_unsafe: also retry after a timeout or a 5xx, when the request may already
+            have been carried out (default: only when it surely was not, or after a 429).
+
+    Returns:
+        The response (its body is empty).
+
+    Raises:
+        InvalidArgumentError: an invalid argument (nothing is sent).
+        NotFoundError: no such workflow in this Workspace.
+        ConflictError, BadRequestError: the workflow's state does not allow this.
+        APIError: (a subclass of) any other failure.
+    """
+    request = _get_kwargs(
+        diagram_id=diagram_id, schedule_action=schedule_action, retry_unsafe=retry_unsafe
+    )
+    return _build_response(await client.send(request))
+
+
+async def asyncio(
+    *,
+    client: SyneriseClient,
+    diagram_id: str | uuid.UUID,
+    schedule_action: ScheduleAction | str = ScheduleAction.NO_ACTION,
+    retry_unsafe: bool = False,
+) -> None:
+    """Pause a workflow. See :func:`asyncio_detailed`."""
+    await asyncio_detailed(
+        client=client,
+        diagram_id=diagram_id,
+        schedule_action=schedule_action,
+        retry_unsafe=retry_unsafe,
+    )

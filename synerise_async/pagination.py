@@ -1,0 +1,279 @@
+"""``Page[T]`` and the one ``AsyncPaginator[T]`` every list operation uses.
+
+The page knows what comes next; the paginator drives:
+
+- ``paginate(...)`` sends nothing; iterating sends one request per page pulled
+  (``prefetch=0``), or keeps up to ``prefetch`` next pages in flight, in order, while the
+  caller works on the current one (each through the client's concurrency limit).
+- The walk stops at the last page (``page >= pages``), on an empty page, on a page
+  shorter than the page size when ``meta`` is missing, on a page identical to the one
+  before (a server repeating itself), or when ``max_pages`` / ``max_items`` is reached.
+- ``limit`` is the page size, not a total: use ``max_items`` to cap the items.
+- Offset pages can skip or repeat items when the collection changes during the walk;
+  the paginator neither drops nor invents items to hide that (a changing total is
+  tolerated, and the latest page count is used).
+- An error raised mid-walk carries ``resume_page``: pass it as ``start_page`` to go on
+  where the walk stopped, and every item comes out exactly once across the two walks.
+- Breaking out of the loop, or cancelling it, cancels what is in flight; nothing is left
+  running or unread. ``await paginator.aclose()`` (or ``async with``) does it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import deque
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Generic, Self, TypeVar
+
+import attrs
+
+from ._exceptions import SyneriseError
+from ._validation import check_int
+
+__all__ = ["AsyncPaginator", "Page"]
+
+T = TypeVar("T")
+logger = logging.getLogger("synerise_async.pagination")
+
+
+@attrs.frozen(kw_only=True)
+class Page(Generic[T]):
+    """One page of a listing.
+
+    Attributes:
+        items: the page's items, in server order.
+        page: this page's number (1-based).
+        limit: the page size asked for.
+        pages: the number of pages the server reported, when it did.
+        total: the number of items the server reported, when it did.
+    """
+
+    items: tuple[T, ...]
+    page: int
+    limit: int
+    pages: int | None = None
+    total: int | None = None
+
+    @property
+    def is_last(self) -> bool:
+        """Whether no page follows this one, judging from this page alone."""
+        if not self.items:
+            return True
+        if self.pages is not None:
+            return self.page >= self.pages
+        return len(self.items) < self.limit
+
+    @property
+    def next_page(self) -> int | None:
+        """The number of the page that follows, or None after the last one.
+
+        This is also the ``start_page`` that resumes a walk after this page.
+        """
+        return None if self.is_last else self.page + 1
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+FetchPage = Callable[[int], Awaitable[Page[T]]]
+
+
+class AsyncPaginator(Generic[T]):
+    """Walks the pages of a listing lazily; see the module docstring for the policy.
+
+    ``async for page in paginator`` yields :class:`Page` objects; ``paginator.items()``
+    yields the items. Each ``async for`` starts a new walk.
+
+    Args:
+        fetch: fetches one page by number.
+        start_page: the first page to fetch (resume a walk with an error's ``resume_page``).
+        prefetch: how many next pages to keep in flight (0: one request per page pulled).
+        max_pages: stop after this many pages.
+        max_items: stop after this many items (the last page is cut to fit).
+
+    Raises:
+        InvalidArgumentError: a negative ``prefetch``, ``start_page < 1``, or a limit < 1.
+    """
+
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        *,
+        start_page: int = 1,
+        prefetch: int = 0,
+        max_pages: int | None = None,
+        max_items: int | None = None,
+    ) -> None:
+        self._fetch = fetch
+        self.start_page = check_int("start_page", start_page, minimum=1)
+        self.prefetch = check_int("prefetch", prefetch, minimum=0)
+        self.max_pages = None if max_pages is None else check_int("max_pages", max_pages, minimum=1)
+        self.max_items = None if max_items is None else check_int("max_items", max_items, minimum=1)
+        # Weak: a walk the caller dropped (after `break`) must be collectable, so that it
+        # cancels its fetches at once.
+        self._walks: weakref.WeakSet[_PageWalk[T]] = weakref.WeakSet()
+
+    def __aiter__(self) -> _PageWalk[T]:
+        walk = _PageWalk(self)
+        self._walks.add(walk)
+        return walk
+
+    def pages(self) -> _PageWalk[T]:
+        """The pages (the same as iterating the paginator)."""
+        return self.__aiter__()
+
+    def items(self) -> _ItemWalk[T]:
+        """The items of every page, in order."""
+        return _ItemWalk(self.__aiter__())
+
+    async def aclose(self) -> None:
+        """Cancel the fetches of every walk in progress and wait for them to end."""
+        for walk in list(self._walks):
+            await walk.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def _retrieve(task: asyncio.Task[object]) -> None:
+    # A prefetched page nobody awaits (the walk stopped) must not log "never retrieved".
+    if not task.cancelled():
+        task.exception()
+
+
+class _PageWalk(Generic[T]):
+    """One walk over the pages: an explicit iterator, so stopping it is immediate and
+    deterministic (an async generator would only be closed when collected)."""
+
+    def __init__(self, paginator: AsyncPaginator[T]) -> None:
+        self._p = paginator
+        self._inflight: deque[tuple[int, asyncio.Task[Page[T]]]] = deque()
+        self._next = paginator.start_page  # next page number to request
+        self._pages_seen = 0
+        self._items_seen = 0
+        self._known_pages: int | None = None
+        self._previous: Page[T] | None = None
+        self._done = False
+        self.closed = False
+
+    def __aiter__(self) -> Self:
+        return self
+
+    def _may_request(self, number: int) -> bool:
+        p = self._p
+        if p.max_pages is not None and number >= p.start_page + p.max_pages:
+            return False
+        return self._known_pages is None or number <= self._known_pages
+
+    def _request(self) -> None:
+        number = self._next
+        self._next += 1
+        task = asyncio.ensure_future(self._p._fetch(number))
+        task.add_done_callback(_retrieve)
+        self._inflight.append((number, task))
+
+    def _top_up(self) -> None:
+        # Keep `prefetch` pages in flight beyond the one the caller holds, but only pages
+        # that are known to exist: never speculate past the last page.
+        while (
+            len(self._inflight) < self._p.prefetch
+            and self._known_pages is not None
+            and self._may_request(self._next)
+        ):
+            self._request()
+
+    async def __anext__(self) -> Page[T]:
+        if self._done or self.closed:
+            raise StopAsyncIteration
+        if not self._inflight:
+            self._request()
+        number, task = self._inflight[0]
+        try:
+            page = await task
+        except BaseException as exc:
+            self._inflight.popleft()
+            await self.aclose()
+            if isinstance(exc, SyneriseError):
+                exc.resume_page = number
+                exc.add_note(f"Resume the walk with start_page={number}.")
+            raise
+        self._inflight.popleft()
+        return self._accept(page, number)
+
+    def _accept(self, page: Page[T], number: int) -> Page[T]:
+        p = self._p
+        if page.page != number:
+            page = attrs.evolve(page, page=number)
+        if self._previous is not None and page.items and page.items == self._previous.items:
+            logger.warning("page %d repeats page %d; stopping the walk", number, number - 1)
+            self._finish()
+            raise StopAsyncIteration
+        self._pages_seen += 1
+        if p.max_items is not None and self._items_seen + len(page.items) >= p.max_items:
+            page = attrs.evolve(page, items=page.items[: p.max_items - self._items_seen])
+            self._finish()
+        elif page.is_last or not self._may_request(number + 1):
+            self._finish()
+        else:
+            self._known_pages = page.pages
+            self._top_up()
+        self._items_seen += len(page.items)
+        self._previous = page
+        return page
+
+    def _finish(self) -> None:
+        self._done = True
+        self._cancel_inflight()
+
+    def _cancel_inflight(self) -> None:
+        while self._inflight:
+            _, task = self._inflight.popleft()
+            task.cancel()
+
+    async def aclose(self) -> None:
+        """Stop the walk: cancel the fetches in flight and wait for them to end."""
+        self.closed = True
+        tasks = [task for _, task in self._inflight]
+        self._cancel_inflight()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    def __del__(self) -> None:
+        # A caller that broke out of `async for` drops the walk: cancel what it left.
+        for _, task in self._inflight:
+            task.cancel()
+
+
+class _ItemWalk(Generic[T]):
+    """The items of a page walk, one by one."""
+
+    def __init__(self, pages: _PageWalk[T]) -> None:
+        self._pages = pages
+        self._items: tuple[T, ...] = ()
+        self._index = 0
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> T:
+        while self._index >= len(self._items):
+            page = await self._pages.__anext__()
+            self._items, self._index = page.items, 0
+        item = self._items[self._index]
+        self._index += 1
+        return item
+
+    async def aclose(self) -> None:
+        """Stop the walk (see :meth:`AsyncPaginator.aclose`)."""
+        await self._pages.aclose()

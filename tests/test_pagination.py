@@ -1,0 +1,231 @@
+"""AsyncPaginator on its own: a page source in memory that counts and gates fetches.
+
+The same paginator over real HTTP is covered in tests/api/automation/test_paginate.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from synerise_async import APIConnectionError, AsyncPaginator, InvalidArgumentError, Page
+from synerise_async._exceptions import RequestInfo
+
+
+class Source:
+    """Serves ``n`` integers in pages of ``limit``; records every fetch."""
+
+    def __init__(self, n: int, limit: int, *, meta: bool = True, delay: float = 0.0) -> None:
+        self.n, self.limit, self.meta, self.delay = n, limit, meta, delay
+        self.fetched: list[int] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.fail_on: set[int] = set()
+        self.repeat_from: int | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.n // self.limit))
+
+    async def __call__(self, number: int) -> Page[int]:
+        self.fetched.append(number)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+            if number in self.fail_on:
+                self.fail_on.discard(number)
+                raise APIConnectionError(request=RequestInfo("GET", f"/x?page={number}"))
+            served = number
+            if self.repeat_from is not None and number > self.repeat_from:
+                served = self.repeat_from
+            start = (served - 1) * self.limit
+            items = tuple(range(start, min(start + self.limit, self.n)))
+            return Page(
+                items=items,
+                page=number,
+                limit=self.limit,
+                pages=self.pages if self.meta else None,
+                total=self.n if self.meta else None,
+            )
+        finally:
+            self.in_flight -= 1
+
+
+async def collect(paginator: AsyncPaginator[int]) -> list[int]:
+    return [item async for item in paginator.items()]
+
+
+async def test_nothing_is_fetched_until_iteration() -> None:
+    source = Source(100, 10)
+    paginator = AsyncPaginator(source)
+    await asyncio.sleep(0.01)
+    assert source.fetched == []
+    assert await collect(paginator) == list(range(100))
+    assert source.fetched == list(range(1, 11))
+
+
+async def test_lazy_one_request_per_page_pulled() -> None:
+    source = Source(100, 10)
+    pages = AsyncPaginator(source).pages()
+    for k in range(1, 4):
+        page = await pages.__anext__()
+        await asyncio.sleep(0.01)
+        assert page.page == k
+        assert source.fetched == list(range(1, k + 1))
+    await pages.aclose()
+
+
+@pytest.mark.parametrize("prefetch", [1, 3, 8])
+async def test_prefetch_bound_is_never_exceeded_and_order_is_kept(prefetch: int) -> None:
+    source = Source(500, 10, delay=0.001)
+    paginator = AsyncPaginator(source, prefetch=prefetch)
+    seen = []
+    async for page in paginator:
+        seen.append(page.page)
+        await asyncio.sleep(0.002)
+    assert seen == list(range(1, 51))
+    assert source.max_in_flight <= prefetch
+    assert sorted(source.fetched) == list(range(1, 51))  # nothing fetched twice or past the end
+
+
+async def test_early_break_cancels_prefetched_pages() -> None:
+    source = Source(1000, 10, delay=0.05)
+    paginator = AsyncPaginator(source, prefetch=4)
+    async for page in paginator:
+        if page.page == 2:
+            break
+    gc.collect()
+    await asyncio.sleep(0.01)
+    assert source.in_flight == 0
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+
+async def test_aclose_cancels_at_once() -> None:
+    source = Source(1000, 10, delay=0.05)
+    async with AsyncPaginator(source, prefetch=4) as paginator:
+        async for _ in paginator:
+            break
+    assert source.in_flight == 0
+
+
+async def test_cancelling_the_walk_leaves_nothing_running() -> None:
+    source = Source(1000, 10, delay=0.01)
+
+    async def walk() -> None:
+        async for _ in AsyncPaginator(source, prefetch=3):
+            await asyncio.sleep(1)
+
+    task = asyncio.create_task(walk())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    gc.collect()
+    await asyncio.sleep(0.02)
+    assert source.in_flight == 0
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+
+async def test_max_pages_and_max_items() -> None:
+    source = Source(100, 10)
+    assert [p.page async for p in AsyncPaginator(source, max_pages=3)] == [1, 2, 3]
+    assert source.fetched == [1, 2, 3]
+    source = Source(100, 10)
+    assert await collect(AsyncPaginator(source, max_items=25)) == list(range(25))
+    assert source.fetched == [1, 2, 3]
+    source = Source(100, 10)
+    assert await collect(AsyncPaginator(source, max_items=20, prefetch=5)) == list(range(20))
+    assert max(source.fetched) <= 7  # at most the prefetch window beyond the last page used
+
+
+async def test_start_page_resumes() -> None:
+    source = Source(100, 10)
+    assert await collect(AsyncPaginator(source, start_page=9)) == list(range(80, 100))
+    assert source.fetched == [9, 10]
+
+
+async def test_error_mid_walk_carries_resume_page_and_resuming_yields_each_item_once() -> None:
+    source = Source(95, 10)
+    source.fail_on = {4}
+    got: list[int] = []
+    with pytest.raises(APIConnectionError) as info:
+        async for item in AsyncPaginator(source, prefetch=2).items():
+            got.append(item)
+    assert info.value.resume_page == 4
+    async for item in AsyncPaginator(source, start_page=info.value.resume_page).items():
+        got.append(item)
+    assert got == list(range(95))
+
+
+async def test_empty_collection_is_one_request() -> None:
+    source = Source(0, 10)
+    pages = [p async for p in AsyncPaginator(source, prefetch=4)]
+    assert [len(p) for p in pages] == [0]
+    assert source.fetched == [1]
+
+
+async def test_repeated_page_stops_the_walk() -> None:
+    source = Source(100, 10, meta=False)
+    source.repeat_from = 3
+    assert await collect(AsyncPaginator(source)) == list(range(30))
+    assert source.fetched == [1, 2, 3, 4]
+
+
+async def test_missing_meta_walks_until_a_short_page() -> None:
+    source = Source(95, 10, meta=False)
+    assert await collect(AsyncPaginator(source, prefetch=4)) == list(range(95))
+    assert source.fetched == list(range(1, 11))
+
+
+async def test_missing_meta_with_exact_multiple_ends_on_the_empty_page() -> None:
+    source = Source(30, 10, meta=False)
+    assert await collect(AsyncPaginator(source)) == list(range(30))
+    assert source.fetched == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"prefetch": -1}, "prefetch"),
+        ({"start_page": 0}, "start_page"),
+        ({"max_pages": 0}, "max_pages"),
+        ({"max_items": 0}, "max_items"),
+        ({"prefetch": 1.5}, "prefetch"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs: dict[str, object], name: str) -> None:
+    with pytest.raises(InvalidArgumentError) as info:
+        AsyncPaginator(Source(1, 1), **kwargs)  # type: ignore[arg-type]
+    assert info.value.argument == name
+
+
+def test_page_knows_what_comes_next() -> None:
+    assert Page(items=(1, 2), page=1, limit=2, pages=3).next_page == 2
+    assert Page(items=(1, 2), page=3, limit=2, pages=3).next_page is None
+    assert Page(items=(), page=1, limit=2, pages=3).next_page is None
+    assert Page(items=(1,), page=1, limit=2).next_page is None
+    assert Page(items=(1, 2), page=1, limit=2).next_page == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(min_value=0, max_value=300),
+    limit=st.integers(min_value=1, max_value=40),
+    prefetch=st.integers(min_value=0, max_value=6),
+    meta=st.booleans(),
+)
+def test_property_every_item_exactly_once_in_order(
+    n: int, limit: int, prefetch: int, meta: bool
+) -> None:
+    async def run() -> tuple[list[int], Source]:
+        source = Source(n, limit, meta=meta)
+        return await collect(AsyncPaginator(source, prefetch=prefetch)), source
+
+    items, source = asyncio.run(run())
+    assert items == list(range(n))
+    assert len(source.fetched) == len(set(source.fetched))
