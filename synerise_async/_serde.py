@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import types
+import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -22,6 +24,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.strategies import configure_union_passthrough
+from cattrs.v import format_exception
 
 from ._exceptions import ResponseValidationError
 from ._types import RawResponse, Unset
@@ -87,6 +90,45 @@ def _structure_datetime(value: Any, _: type) -> dt.datetime:
     raise ValueError(f"expected epoch seconds or an ISO-8601 string, got {value!r}")
 
 
+def _is_optional_class(tp: Any) -> bool:
+    """``X | None`` where ``X`` is one class (not a union of primitives)."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return False
+    args = typing.get_args(tp)
+    return len(args) == 2 and type(None) in args and isinstance(_other(args), type)
+
+
+def _other(args: tuple[Any, ...]) -> Any:
+    return args[0] if args[1] is type(None) else args[1]
+
+
+def _fast_optional_factory(conv: cattrs.Converter) -> Callable[[Any], Any]:
+    # cattrs' generic Optional hook dispatches on every call; resolving the inner hook once
+    # makes decoding a page of workflows several times faster. Values already of the
+    # right class (an enum member never is: JSON gives a str) skip the hook entirely.
+    def factory(tp: Any) -> Callable[[Any, Any], Any]:
+        inner = _other(typing.get_args(tp))
+        hook = conv.get_structure_hook(inner)
+
+        if inner in (str, int, float, bool):
+
+            def structure_optional_primitive(value: Any, _: Any) -> Any:
+                if value is None or value.__class__ is inner:
+                    return value
+                return hook(value, inner)
+
+            return structure_optional_primitive
+
+        def structure_optional(value: Any, _: Any) -> Any:
+            if value is None:
+                return None
+            return hook(value, inner)
+
+        return structure_optional
+
+    return factory
+
+
 def _make_converter(*, detailed: bool) -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
 
@@ -104,6 +146,8 @@ def _make_converter(*, detailed: bool) -> cattrs.Converter:
         return unstructure_omitting_unset
 
     configure_union_passthrough(int | float | str | bool | None, conv)
+    if not detailed:
+        conv.register_structure_hook_factory(_is_optional_class, _fast_optional_factory(conv))
     conv.register_structure_hook_factory(attrs.has, structure_factory)
     conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
     conv.register_structure_hook(dt.datetime, _structure_datetime)
@@ -133,10 +177,27 @@ def unstructure(obj: Any) -> Any:
     return _fast.unstructure(obj)
 
 
-def _error_lines(exc: Exception) -> tuple[str, ...]:
-    if isinstance(exc, cattrs.BaseValidationError):
-        return tuple(cattrs.transform_error(exc, path="$"))
-    return (f"$: {exc}",)
+def _error_lines(exc: BaseException, path: str = "$") -> list[str]:
+    """One line per problem, each ending with the field's path in wire (camelCase) names.
+
+    Mirrors ``cattrs.transform_error``, which would name Python attributes instead.
+    """
+    if isinstance(exc, cattrs.IterableValidationError):
+        indexed, plain = exc.group_exceptions()
+        lines = [
+            line for sub, note in indexed for line in _error_lines(sub, f"{path}[{note.index!r}]")
+        ]
+        return lines + [f"{format_exception(sub, None)} @ {path}" for sub in plain]
+    if isinstance(exc, cattrs.ClassValidationError):
+        named, plain = exc.group_exceptions()
+        cls = getattr(exc, "cl", None)
+        lines = [
+            line
+            for sub, note in named
+            for line in _error_lines(sub, f"{path}.{to_camel(note.name, cls)}")
+        ]
+        return lines + [f"{format_exception(sub, None)} @ {path}" for sub in plain]
+    return [f"{format_exception(exc, None)} @ {path}"]
 
 
 def structure_response(raw: RawResponse, cls: type[T]) -> T:
@@ -169,7 +230,7 @@ def structure_data(raw: RawResponse, data: Any, cls: type[T]) -> T:
     try:
         result = _detailed.structure(data, cls)
     except Exception as exc:  # every decoding failure becomes one typed error
-        lines = _error_lines(exc)
+        lines = tuple(_error_lines(exc))
         raise ResponseValidationError(
             f"Response does not match {cls.__name__}: " + "; ".join(lines[:5]),
             request=raw.request,

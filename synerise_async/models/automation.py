@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from cattrs.errors import AttributeValidationNote, ClassValidationError
 
 from .._serde import register_structure_hook, structure
 from .._types import OpenEnum
@@ -291,35 +292,34 @@ class LastRunLogs:
         return sum(stage.failure_count or 0 for _, stage in self.pipeline_response.stages())
 
 
-_BLOCK_NAMED = ("name", "type", "entered", "executed")
+#: The named fields of a block's statistics, with their wire types; any other key is a counter.
+_BLOCK_NAMED: dict[str, Any] = {
+    "name": str | None,
+    "type": str | None,
+    "entered": int | None,
+    "executed": int | None,
+}
 
 
 def _structure_block(data: Any, _: type) -> BlockStatistics:
     if not isinstance(data, Mapping):
         raise TypeError(f"expected an object, got {type(data).__name__}")
-    named = {key: data.get(key) for key in _BLOCK_NAMED}
-    return structure(
-        {**named, "counters": {k: v for k, v in data.items() if k not in _BLOCK_NAMED}},
-        _BlockWire,
-    ).to_model()
-
-
-@attrs.frozen(kw_only=True)
-class _BlockWire:
-    name: str | None = None
-    type: str | None = None
-    entered: int | None = None
-    executed: int | None = None
-    counters: dict[str, Any] = attrs.field(factory=dict)
-
-    def to_model(self) -> BlockStatistics:
-        return BlockStatistics(
-            name=self.name,
-            type=self.type,
-            entered=self.entered,
-            executed=self.executed,
-            counters=self.counters,
-        )
+    named: dict[str, Any] = {}
+    errors: list[Exception] = []
+    for key, wire_type in _BLOCK_NAMED.items():
+        try:
+            named[key] = structure(data.get(key), wire_type)
+        except Exception as exc:  # collected: the error names every bad field, as cattrs does
+            exc.add_note(
+                AttributeValidationNote(
+                    f"Structuring class BlockStatistics @ attribute {key}", key, wire_type
+                )
+            )
+            errors.append(exc)
+    if errors:
+        raise ClassValidationError("While structuring BlockStatistics", errors, BlockStatistics)
+    counters = {key: value for key, value in data.items() if key not in _BLOCK_NAMED}
+    return BlockStatistics(**named, counters=counters)
 
 
 register_structure_hook(BlockStatistics, _structure_block)

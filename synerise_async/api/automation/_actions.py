@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ..._exceptions import InvalidArgumentError
 from ..._http import Request, RetryPolicy
 from ..._types import UNSET
 from ..._validation import check_enum, check_uuid
@@ -31,7 +32,7 @@ def action_request(
         action = check_enum("schedule_action", schedule_action, ScheduleAction)
         body = {"scheduleAction": action.value}
     if not isinstance(retry_unsafe, bool):
-        raise TypeError("retry_unsafe must be a bool")
+        raise InvalidArgumentError("retry_unsafe", f"must be a bool; got {retry_unsafe!r}")
     return Request(
         method="POST",
         path=path.format(workflow_id=check_uuid("diagram_id", diagram_id)),

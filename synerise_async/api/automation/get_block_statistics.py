@@ -6,6 +6,7 @@ The named counters of one block of a workflow, and any other counters the API se
 
 from __future__ import annotations
 
+import urllib.parse
 import uuid
 from typing import TYPE_CHECKING
 
@@ -28,12 +29,17 @@ def _get_kwargs(
     time_period: TimePeriod | str = TimePeriod.PREVIOUS_DAY,
 ) -> Request:
     block = check_str("block_id", block_id)
-    if "/" in block:
-        raise InvalidArgumentError("block_id", f"must not contain '/'; got {block_id!r}")
+    if "/" in block or block in (".", ".."):
+        raise InvalidArgumentError(
+            "block_id", f"must not contain '/' nor be '.' or '..'; got {block_id!r}"
+        )
     return Request(
         method="GET",
         path=BLOCK_STATISTICS.format(
-            workflow_id=check_uuid("diagram_id", diagram_id), block_id=block
+            workflow_id=check_uuid("diagram_id", diagram_id),
+            # Escaped: '?', '#' or '%' in an id must stay in the path segment; '..' would
+            # be resolved by URL normalisation to the workflow's statistics, so it is refused.
+            block_id=urllib.parse.quote(block, safe=""),
         ),
         params={"timePeriod": check_enum("time_period", time_period, TimePeriod).value},
     )

@@ -98,11 +98,14 @@ def paginate(
     Raises:
         InvalidArgumentError: an invalid argument, at once.
     """
-    _get_kwargs(page=start_page, limit=limit, **filters)  # validate now, before any request
 
     async def fetch(number: int) -> Page[Workflow]:
         return await asyncio(client=client, page=number, limit=limit, **filters)
 
-    return AsyncPaginator(
+    # Validate now, before any request; the paginator first, so that a bad ``start_page``
+    # is reported under its own name rather than as ``page``.
+    paginator = AsyncPaginator(
         fetch, start_page=start_page, prefetch=prefetch, max_pages=max_pages, max_items=max_items
     )
+    _get_kwargs(page=start_page, limit=limit, **filters)
+    return paginator

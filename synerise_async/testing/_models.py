@@ -1,0 +1,124 @@
+"""The seeded records a fake server exposes to tests, and its request log entries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, TypeAlias
+
+import attrs
+
+MfaType: TypeAlias = Literal["TOTP_AUTHENTICATOR", "EMAIL"]
+AuthKind: TypeAlias = Literal["bearer", "basic"]
+
+
+@attrs.frozen
+class WorkspaceSpec:
+    """How to seed one Workspace, for ``FakeSynerise(workspaces=[...])``.
+
+    Attributes:
+        name: The Workspace name; a seeded name when ``None``.
+        workflows: How many workflows to seed; ``workflows_per_workspace`` when ``None``.
+    """
+
+    name: str | None = None
+    workflows: int | None = None
+
+
+@attrs.frozen
+class SeededWorkspace:
+    """A Workspace (Synerise's "business profile") served by the fake.
+
+    Attributes:
+        id: The Workspace UUID (``businessProfileUUID`` in the select-Workspace path).
+        numeric_id: The numeric ``businessProfileId``.
+        guid: The ``businessProfileGuid``.
+        name: The display name.
+        subdomain: The Workspace subdomain.
+        api_key: The Workspace API key (Workspace login and Basic auth).
+        basic_guid: The GUID half of ``Basic base64("<basic_guid>:<api_key>")``.
+        profile_api_key: The Profile API key (Profile logins and refresh).
+        workflow_count: How many workflows were seeded (deletions do not change it).
+        directory_ids: The UUIDs of the workflow directories (for ``directoryId``).
+    """
+
+    id: str
+    numeric_id: int
+    guid: str
+    name: str
+    subdomain: str
+    api_key: str = attrs.field(repr=False)
+    basic_guid: str
+    profile_api_key: str = attrs.field(repr=False)
+    workflow_count: int
+    directory_ids: tuple[str, ...]
+
+
+@attrs.frozen
+class SeededUser:
+    """A Synerise User who can log in to the fake.
+
+    Attributes:
+        username: The login, an email address.
+        password: The password.
+        mfa_type: ``None``, ``"TOTP_AUTHENTICATOR"`` or ``"EMAIL"``.
+        mfa_code: The one 6-digit code the fake accepts for this user (``None`` without MFA).
+        workspace_ids: The UUIDs of the Workspaces this user may select.
+        id: The numeric user id (``consumer.id``).
+        name: The display name (``consumer.name``).
+    """
+
+    username: str
+    password: str = attrs.field(repr=False)
+    mfa_type: MfaType | None
+    mfa_code: str | None = attrs.field(repr=False)
+    workspace_ids: tuple[str, ...]
+    id: int
+    name: str
+
+
+@attrs.frozen
+class SeededProfile:
+    """A Profile (formerly "client") account with an email and a password.
+
+    Attributes:
+        workspace_id: The UUID of the Workspace the Profile belongs to.
+        email: The login email.
+        password: The password.
+        uuid: The Profile UUID.
+        custom_id: The Profile ``customId``.
+    """
+
+    workspace_id: str
+    email: str
+    password: str = attrs.field(repr=False)
+    uuid: str
+    custom_id: str
+
+
+@attrs.frozen
+class RecordedRequest:
+    """One request the fake received, as ``FakeSynerise.requests`` lists it.
+
+    Attributes:
+        method: The HTTP method.
+        path: The request path, without the query.
+        query: The query parameters (first value of each).
+        auth: ``"bearer"``, ``"basic"`` or ``None`` (no or unknown Authorization header).
+        realm: The Bearer token's realm when the fake issued that token, else ``None``.
+        status: The status sent; ``None`` while in flight or when the connection was dropped.
+        fault: The injected fault's kind (``"rate_limit"``, ``"error"``, ...), or ``None``.
+        at: The server clock when the request arrived.
+        body: The parsed JSON body, secrets masked as ``"***"``; ``None`` without one.
+        headers: The request headers, the ``Authorization`` value masked as ``"***"``.
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    auth: AuthKind | None
+    realm: str | None
+    status: int | None
+    fault: str | None
+    at: float
+    body: Any
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)

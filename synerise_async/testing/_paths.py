@@ -1,0 +1,74 @@
+"""Every path the fake Synerise server answers, in one place.
+
+Paths marked *unconfirmed* appear in no public Synerise source; they follow the
+neighbouring routes' pattern. Correct them here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Profile (formerly "client") authentication, operations 1-5.
+PROFILE_REFRESH: Final = "/sauth/v3/auth/refresh/client"
+PROFILE_LOGIN: Final = "/sauth/v3/auth/login/client"
+#: Unconfirmed: no public source shows the server-side Profile login path.
+PROFILE_SERVER_LOGIN: Final = "/sauth/v3/auth/login/client/server"
+PROFILE_CONDITIONAL_LOGIN: Final = "/sauth/v3/auth/login/client/conditional"
+PROFILE_ANONYMOUS_LOGIN: Final = "/sauth/v3/auth/login/client/anonymous"
+
+# User authentication and Workspace ("business profile") selection, operations 6-12.
+USER_LOGIN: Final = "/uauth/auth/login/user"
+USER_MFA_VERIFICATION: Final = "/uauth/auth/login/user/mfa/verification"
+SELECT_WORKSPACE_PREFIX: Final = "/uauth/auth/login/user/profile/"
+SELECT_WORKSPACE: Final = SELECT_WORKSPACE_PREFIX + "{workspace_uuid}"
+LIST_WORKSPACES: Final = "/uauth/business-profile/"
+LIST_WORKSPACE_IDS: Final = "/uauth/business-profile/ids"
+CURRENT_WORKSPACE: Final = "/uauth/business-profile/current"
+WORKSPACE_LOGIN: Final = "/uauth/v2/auth/login/profile"
+
+# Automation workflows ("diagrams"), operations 13-22.
+LIST_WORKFLOWS_V1: Final = "/automation-brain/diagrams"
+LIST_WORKFLOWS_V2: Final = "/automation-brain/v2/diagrams"
+#: Unconfirmed: the run path follows the stop/schedule-on pattern.
+RUN_WORKFLOW: Final = "/automation-brain/diagrams/{diagram_id}/run"
+#: Unconfirmed: the pause path follows the stop/schedule-on pattern.
+PAUSE_WORKFLOW: Final = "/automation-brain/diagrams/{diagram_id}/pause"
+STOP_WORKFLOW: Final = "/automation-brain/diagrams/{diagram_id}/stop"
+SCHEDULE_ON: Final = "/automation-brain/diagrams/{diagram_id}/schedule-on"
+SCHEDULE_OFF: Final = "/automation-brain/diagrams/{diagram_id}/schedule-off"
+WORKFLOW_STATISTICS: Final = "/automation-brain/diagrams/{diagram_id}/statistics"
+BLOCK_STATISTICS: Final = "/automation-brain/diagrams/{diagram_id}/blocks/{block_id}/statistics"
+LAST_RUN: Final = "/morph/logs/automation/{diagram_id}/last-run/with-stages"
+
+#: Exact paths of the token operations (1-7 and 12); ``SELECT_WORKSPACE_PREFIX`` covers 8.
+TOKEN_PATHS: Final = frozenset(
+    {
+        PROFILE_REFRESH,
+        PROFILE_LOGIN,
+        PROFILE_SERVER_LOGIN,
+        PROFILE_CONDITIONAL_LOGIN,
+        PROFILE_ANONYMOUS_LOGIN,
+        USER_LOGIN,
+        USER_MFA_VERIFICATION,
+        WORKSPACE_LOGIN,
+    }
+)
+
+
+def is_token_path(path: str) -> bool:
+    """Tell whether ``path`` belongs to a token operation (1-8 or 12)."""
+    return path in TOKEN_PATHS or (
+        path.startswith(SELECT_WORKSPACE_PREFIX) and len(path) > len(SELECT_WORKSPACE_PREFIX)
+    )
+
+
+def path_matches(pattern: str | None, path: str) -> bool:
+    """Match ``path`` against an exact path, or a prefix when ``pattern`` ends in ``*``.
+
+    ``None`` matches every path.
+    """
+    if pattern is None:
+        return True
+    if pattern.endswith("*"):
+        return path.startswith(pattern[:-1])
+    return path == pattern

@@ -1,0 +1,270 @@
+"""The request pipeline over real HTTP: retries, Retry-After, the shared cool-down,
+typed errors for bad bodies, and cancellation leaving nothing behind."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+
+import attrs
+import pytest
+
+from synerise_async import (
+    APIConnectionError,
+    APITimeoutError,
+    BadRequestError,
+    ClientConfig,
+    InternalServerError,
+    RateLimitError,
+    Request,
+    ResponseValidationError,
+    SyneriseClient,
+    WorkspaceAuth,
+)
+from synerise_async._http import parse_retry_after
+from synerise_async.api.automation import list_workflows, stop_workflow
+from synerise_async.api.workspaces import get_current_workspace
+from synerise_async.testing import FakeSynerise
+
+CURRENT = "/uauth/business-profile/current"
+
+
+def client_for(fake: FakeSynerise, config: ClientConfig) -> SyneriseClient:
+    return SyneriseClient(WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=config)
+
+
+@pytest.mark.parametrize("status", [408, 500, 502, 503, 504])
+async def test_retryable_statuses_are_retried(
+    fake: FakeSynerise, fast: ClientConfig, status: int
+) -> None:
+    fake.faults.error(status, count=2, path=CURRENT)
+    async with client_for(fake, fast) as client:
+        response = await get_current_workspace.asyncio_detailed(client=client)
+    assert response.attempts == 3
+    assert fake.count(path=CURRENT) == 3
+
+
+async def test_retries_give_up_with_the_typed_error_and_attempt_count(
+    fake: FakeSynerise, fast: ClientConfig
+) -> None:
+    fake.faults.error(503, count=10, path=CURRENT)
+    config = attrs.evolve(fast, max_retries=2)
+    async with client_for(fake, config) as client:
+        with pytest.raises(InternalServerError) as info:
+            await get_current_workspace.asyncio(client=client)
+    error = info.value
+    assert (error.status, error.attempts) == (503, 3)
+    assert error.body is not None and error.body.status == 503
+    assert error.body.path == CURRENT
+    assert error.request.method == "GET" and error.request.url.endswith(CURRENT)
+    assert "503" in str(error) and "after 3 attempts" in str(error)
+
+
+async def test_client_errors_are_not_retried(fake: FakeSynerise, fast: ClientConfig) -> None:
+    fake.faults.error(400, count=1, path=CURRENT)
+    async with client_for(fake, fast) as client:
+        with pytest.raises(BadRequestError):
+            await get_current_workspace.asyncio(client=client)
+    assert fake.count(path=CURRENT) == 1
+
+
+async def test_connection_drop_is_retried_for_get(fake: FakeSynerise, fast: ClientConfig) -> None:
+    fake.faults.drop(count=2, path=CURRENT)
+    async with client_for(fake, fast) as client:
+        response = await get_current_workspace.asyncio_detailed(client=client)
+    assert response.parsed.selected
+    # aiohttp itself may resend an idempotent request once on a reused connection.
+    assert fake.count(path=CURRENT) == 3
+
+
+async def test_post_is_not_retried_after_it_may_have_been_processed(
+    fake: FakeSynerise, fast: ClientConfig
+) -> None:
+    diagram_id = fake.workflows(fake.workspace.id)[0]["diagramId"]
+    path = f"/automation-brain/diagrams/{diagram_id}/stop"
+    async with client_for(fake, fast) as client:
+        fake.faults.error(503, count=1, path=path)
+        with pytest.raises(InternalServerError) as info:
+            await stop_workflow.asyncio(client=client, diagram_id=diagram_id)
+        assert info.value.may_have_been_processed
+        fake.faults.drop(count=1, path=path)
+        with pytest.raises(APIConnectionError) as conn:
+            await stop_workflow.asyncio(client=client, diagram_id=diagram_id)
+        assert conn.value.may_have_been_processed
+        assert fake.count(path=path) == 2
+        # A 429 means "not processed": retried even for POST.
+        fake.faults.rate_limit(count=1, retry_after=0.05, path=path)
+        await stop_workflow.asyncio(client=client, diagram_id=diagram_id)
+        assert fake.count(path=path) == 4
+
+
+async def test_unsent_requests_are_retried_even_for_post(fast: ClientConfig) -> None:
+    with socket.socket() as sock:  # a port nobody listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = attrs.evolve(fast, max_retries=2)
+    async with SyneriseClient(base_url=f"http://127.0.0.1:{port}", config=config) as client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.send(Request(method="POST", path="/x", json={}))
+    assert info.value.attempts == 3
+    assert not info.value.may_have_been_processed
+
+
+async def test_timeout_is_typed(fake: FakeSynerise, fast: ClientConfig) -> None:
+    fake.faults.delay(1.0, count=5, path=CURRENT)
+    config = attrs.evolve(fast, timeout=0.2, max_retries=1)
+    async with client_for(fake, config) as client:
+        with pytest.raises(APITimeoutError) as info:
+            await get_current_workspace.asyncio(client=client)
+    assert info.value.attempts == 2
+    assert info.value.may_have_been_processed
+
+
+async def test_retry_after_is_waited_out(fake: FakeSynerise, fast: ClientConfig) -> None:
+    fake.faults.rate_limit(count=1, retry_after=0.3, path=CURRENT)
+    async with client_for(fake, fast) as client:
+        await get_current_workspace.asyncio(client=client)  # log in first
+        fake.faults.rate_limit(count=1, retry_after=0.3, path=CURRENT)
+        started = time.monotonic()
+        response = await get_current_workspace.asyncio_detailed(client=client)
+    assert response.attempts == 2
+    assert time.monotonic() - started >= 0.29
+
+
+async def test_retry_after_as_http_date(fake: FakeSynerise, fast: ClientConfig) -> None:
+    fake.faults.rate_limit(count=1, retry_after=0.5, http_date=True, path=CURRENT)
+    async with client_for(fake, fast) as client:
+        response = await get_current_workspace.asyncio_detailed(client=client)
+    assert response.attempts == 2
+
+
+async def test_retry_after_above_the_cap_raises(fake: FakeSynerise, fast: ClientConfig) -> None:
+    fake.faults.rate_limit(count=1, retry_after=30, path=CURRENT)
+    config = attrs.evolve(fast, max_retry_after=5)
+    async with client_for(fake, config) as client:
+        with pytest.raises(RateLimitError) as info:
+            await get_current_workspace.asyncio(client=client)
+    assert info.value.retry_after == 30
+    assert info.value.status == 429
+
+
+async def test_a_429_cools_down_the_whole_client(fake: FakeSynerise, fast: ClientConfig) -> None:
+    async with client_for(fake, fast) as client:
+        await get_current_workspace.asyncio(client=client)
+        fake.requests.clear()
+        fake.faults.rate_limit(count=1, retry_after=0.4, path=CURRENT)
+        first = asyncio.create_task(get_current_workspace.asyncio(client=client))
+        await asyncio.sleep(0.1)  # the 429 has arrived; now others start
+        others = [
+            asyncio.create_task(list_workflows.asyncio(client=client, limit=1)) for _ in range(5)
+        ]
+        await asyncio.gather(first, *others)
+    limited = [r for r in fake.requests if r.status == 429]
+    assert len(limited) == 1
+    later = [r for r in fake.requests if r.path != CURRENT]
+    # The other requests waited for the cool-down instead of hammering the server.
+    assert all(r.at >= limited[0].at + 0.35 for r in later)
+
+
+def test_parse_retry_after() -> None:
+    assert parse_retry_after("3", now=0) == 3
+    assert parse_retry_after("0.25", now=0) == 0.25
+    assert parse_retry_after("-5", now=0) == 0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10
+    assert parse_retry_after("soon", now=0) is None
+    assert parse_retry_after(None, now=0) is None
+
+
+async def test_non_json_body_raises_a_typed_error(fake: FakeSynerise, fast: ClientConfig) -> None:
+    fake.faults.non_json(count=1, path=CURRENT)
+    async with client_for(fake, fast) as client:
+        with pytest.raises(ResponseValidationError) as info:
+            await get_current_workspace.asyncio(client=client)
+    assert info.value.status == 200
+    assert "<html" in info.value.text.lower()
+
+
+async def test_non_json_error_body_keeps_the_text(fake: FakeSynerise, fast: ClientConfig) -> None:
+    fake.faults.non_json(count=5, path=CURRENT, status=502)
+    config = attrs.evolve(fast, max_retries=1)
+    async with client_for(fake, config) as client:
+        with pytest.raises(InternalServerError) as info:
+            await get_current_workspace.asyncio(client=client)
+    assert info.value.body is None
+    assert "<html" in info.value.text.lower()
+
+
+async def test_truncated_body_is_a_connection_error_and_retried(
+    fake: FakeSynerise, fast: ClientConfig
+) -> None:
+    async with client_for(fake, fast) as client:
+        fake.faults.truncated(count=1, path=CURRENT)
+        response = await get_current_workspace.asyncio_detailed(client=client)
+        assert response.attempts == 2
+        fake.faults.truncated(count=10, path=CURRENT)
+        with pytest.raises(APIConnectionError):
+            await get_current_workspace.asyncio(client=client)
+
+
+async def test_wrong_shape_names_the_field_path(fake: FakeSynerise, fast: ClientConfig) -> None:
+    async with client_for(fake, fast) as client:
+        raw = await client.send(Request(method="GET", path="/automation-brain/v2/diagrams"))
+    from synerise_async._serde import structure_response
+    from synerise_async._types import RawResponse
+    from synerise_async.models import WorkflowList
+
+    bad = RawResponse(
+        status=200,
+        headers={},
+        content=b'{"data": [{"diagramId": "x"}, {"name": "no id"}], "meta": {"page": "one"}}',
+        request=raw.request,
+    )
+    with pytest.raises(ResponseValidationError) as info:
+        structure_response(bad, WorkflowList)
+    text = " ".join(info.value.errors)
+    assert "$.data[1].diagramId" in text
+    assert "$.meta.page" in text
+    assert not isinstance(info.value, KeyError | ValueError)
+
+
+async def test_cancellation_leaves_no_connection_or_slot(
+    fake: FakeSynerise, fast: ClientConfig
+) -> None:
+    async with client_for(fake, fast) as client:
+        await get_current_workspace.asyncio(client=client)
+        fake.faults.delay(5, count=20, path=CURRENT)
+        tasks = [
+            asyncio.create_task(get_current_workspace.asyncio(client=client)) for _ in range(20)
+        ]
+        await asyncio.sleep(0.2)
+        limiter = client._shared.limiter  # type: ignore[union-attr]
+        assert limiter.in_use == fast.max_concurrency
+        for task in tasks:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        assert all(isinstance(r, asyncio.CancelledError) for r in results)
+        assert limiter.in_use == 0
+        connector = client._shared.session.connector  # type: ignore[union-attr]
+        assert connector is not None
+        assert len(connector._acquired) == 0  # type: ignore[attr-defined]
+        fake.faults.clear()
+        # The client still works: nothing was poisoned.
+        assert (await get_current_workspace.asyncio(client=client)).selected
+
+
+async def test_attempts_and_retries_are_logged_without_secrets(
+    fake: FakeSynerise, fast: ClientConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="synerise_async")
+    fake.faults.error(503, count=1, path=CURRENT)
+    async with client_for(fake, fast) as client:
+        await get_current_workspace.asyncio(client=client)
+        token = client.token_session.token.value  # type: ignore[union-attr]
+    text = caplog.text
+    assert "retrying in" in text
+    assert "-> 200" in text
+    assert "obtained token" in text
+    assert fake.workspace.api_key not in text
+    assert token not in text
