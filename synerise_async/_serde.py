@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-import types
-import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,6 +25,7 @@ from cattrs.strategies import configure_union_passthrough
 from cattrs.v import format_exception
 
 from ._exceptions import ResponseValidationError
+from ._fastpath import compile_structure
 from ._types import RawResponse, Unset
 
 __all__ = [
@@ -90,49 +89,14 @@ def _structure_datetime(value: Any, _: type) -> dt.datetime:
     raise ValueError(f"expected epoch seconds or an ISO-8601 string, got {value!r}")
 
 
-def _is_optional_class(tp: Any) -> bool:
-    """``X | None`` where ``X`` is one class (not a union of primitives)."""
-    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
-        return False
-    args = typing.get_args(tp)
-    return len(args) == 2 and type(None) in args and isinstance(_other(args), type)
-
-
-def _other(args: tuple[Any, ...]) -> Any:
-    return args[0] if args[1] is type(None) else args[1]
-
-
-def _fast_optional_factory(conv: cattrs.Converter) -> Callable[[Any], Any]:
-    # cattrs' generic Optional hook dispatches on every call; resolving the inner hook once
-    # makes decoding a page of workflows several times faster. Values already of the
-    # right class (an enum member never is: JSON gives a str) skip the hook entirely.
-    def factory(tp: Any) -> Callable[[Any, Any], Any]:
-        inner = _other(typing.get_args(tp))
-        hook = conv.get_structure_hook(inner)
-
-        if inner in (str, int, float, bool):
-
-            def structure_optional_primitive(value: Any, _: Any) -> Any:
-                if value is None or value.__class__ is inner:
-                    return value
-                return hook(value, inner)
-
-            return structure_optional_primitive
-
-        def structure_optional(value: Any, _: Any) -> Any:
-            if value is None:
-                return None
-            return hook(value, inner)
-
-        return structure_optional
-
-    return factory
-
-
 def _make_converter(*, detailed: bool) -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
 
     def structure_factory(cls: type) -> Callable[[Any, type], Any]:
+        if not detailed:
+            return compile_structure(
+                cls, wire_name=lambda name: to_camel(name, cls), get_hook=conv.get_structure_hook
+            )
         renames = {a.name: override(rename=to_camel(a.name, cls)) for a in attrs.fields(cls)}
         return make_dict_structure_fn(cls, conv, **renames)  # type: ignore[arg-type]
 
@@ -146,8 +110,6 @@ def _make_converter(*, detailed: bool) -> cattrs.Converter:
         return unstructure_omitting_unset
 
     configure_union_passthrough(int | float | str | bool | None, conv)
-    if not detailed:
-        conv.register_structure_hook_factory(_is_optional_class, _fast_optional_factory(conv))
     conv.register_structure_hook_factory(attrs.has, structure_factory)
     conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
     conv.register_structure_hook(dt.datetime, _structure_datetime)

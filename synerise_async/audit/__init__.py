@@ -1,0 +1,117 @@
+"""The bulk workflow audit: inspect every workflow of one or more Workspaces.
+
+::
+
+    from synerise_async import SyneriseClient, UserAuth
+    from synerise_async.audit import audit_workflows, summarize
+
+    async with SyneriseClient(UserAuth(username, password)) as client:
+        async with audit_workflows(client, workspaces="all") as audit:
+            records = [record async for record in audit]
+    print(summarize(records).findings_by_code)
+
+Each :class:`WorkflowAudit` holds the workflow, its statistics and last data run, the
+findings of the rules and, when fetching its details failed, an ``error``.
+:class:`ReportWriter`, :func:`repair_report` and :func:`read_report` write and resume
+reports in JSON Lines or CSV; the ``synerise-async audit`` command uses them all.
+
+A rule is a plain function ``rule(record, thresholds) -> Iterable[Finding]`` that does
+no I/O and yields nothing when the data it needs is missing. To add one, write it and
+pass ``rules=(*DEFAULT_RULES, my_rule)``::
+
+    def no_capping(record: WorkflowAudit, thresholds: Thresholds) -> Iterator[Finding]:
+        # An active workflow without an entry cap may message a Profile again and again.
+        config = record.workflow.configuration
+        capped = config is not None and config.capping is not None and config.capping.limit
+        if record.workflow.status == WorkflowStatus.ACTIVE and not capped:
+            yield Finding(code="no-capping", severity=Severity.INFO, message="No entry cap.")
+
+Give it a new kebab-case ``code``: reports, summaries and ``--fail-on`` go by codes and
+severities. Time-based rules measure from ``record.audited_at`` (``audit_workflows``'
+``now`` clock), so tests can fix the time.
+"""
+
+from ._job import (
+    DEFAULT_CONCURRENCY,
+    AuditProgress,
+    AuditRun,
+    ListingFailure,
+    audit_workflows,
+)
+from ._models import (
+    DEFAULT_FAILED_RECORDS,
+    DEFAULT_MIN_STARTED,
+    DEFAULT_PAUSED_DAYS,
+    DEFAULT_STALE_DRAFT_DAYS,
+    FetchFailure,
+    Finding,
+    Include,
+    Severity,
+    Thresholds,
+    WorkflowAudit,
+    WorkspaceRef,
+)
+from ._report import (
+    CSV_FIELDS,
+    ReportContents,
+    ReportError,
+    ReportFormat,
+    ReportWriter,
+    read_report,
+    record_to_csv_row,
+    record_to_json,
+    repair_report,
+)
+from ._rules import (
+    DEFAULT_RULES,
+    Rule,
+    active_without_starts,
+    failed_records,
+    last_run_failed,
+    long_paused,
+    missing_description,
+    missing_tags,
+    stale_draft,
+    stopped_workflow,
+)
+from ._summary import AuditSummary, summarize
+
+__all__ = [
+    "CSV_FIELDS",
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_FAILED_RECORDS",
+    "DEFAULT_MIN_STARTED",
+    "DEFAULT_PAUSED_DAYS",
+    "DEFAULT_RULES",
+    "DEFAULT_STALE_DRAFT_DAYS",
+    "AuditProgress",
+    "AuditRun",
+    "AuditSummary",
+    "FetchFailure",
+    "Finding",
+    "Include",
+    "ListingFailure",
+    "ReportContents",
+    "ReportError",
+    "ReportFormat",
+    "ReportWriter",
+    "Rule",
+    "Severity",
+    "Thresholds",
+    "WorkflowAudit",
+    "WorkspaceRef",
+    "active_without_starts",
+    "audit_workflows",
+    "failed_records",
+    "last_run_failed",
+    "long_paused",
+    "missing_description",
+    "missing_tags",
+    "read_report",
+    "record_to_csv_row",
+    "record_to_json",
+    "repair_report",
+    "stale_draft",
+    "stopped_workflow",
+    "summarize",
+]

@@ -1,0 +1,407 @@
+"""Audit reports on disk: JSON Lines or CSV, one line per workflow, safe to resume.
+
+Policy:
+
+- One record is one line, written with a single unbuffered write: after a crash or a
+  kill the file holds whole records, and at most the last line is cut short. CSV
+  values have their line breaks replaced by spaces so that this holds for CSV too.
+- :func:`repair_report` cuts a partial last line off; :func:`read_report` then gives
+  the ``(workspace key, diagram id)`` pairs already done (for ``audit_workflows``'
+  ``skip``) and a summary of the records already there.
+- A line that is complete but not a record is an error (:class:`ReportError`): the
+  file is not one of ours, or was edited, and appending to it would make it worse.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import io
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, Final, Self
+
+import attrs
+
+from .._exceptions import SyneriseError
+from .._serde import dumps
+from ._models import Severity, WorkflowAudit, WorkspaceRef
+from ._summary import AuditSummary
+
+__all__ = [
+    "CSV_FIELDS",
+    "ReportContents",
+    "ReportError",
+    "ReportFormat",
+    "ReportWriter",
+    "read_report",
+    "record_to_csv_row",
+    "record_to_json",
+    "repair_report",
+]
+
+#: The CSV columns, in order.
+CSV_FIELDS: Final = (
+    "workspace_guid",
+    "workspace_id",
+    "workspace_name",
+    "diagram_id",
+    "name",
+    "status",
+    "schedule_status",
+    "created",
+    "updated",
+    "tags",
+    "has_transformation",
+    "time_period",
+    "started",
+    "finished",
+    "in_progress",
+    "last_run_status",
+    "last_run_start",
+    "last_run_failed_records",
+    "max_severity",
+    "findings",
+    "finding_messages",
+    "error_operation",
+    "error_kind",
+    "error_status",
+    "error_message",
+    "audited_at",
+)
+
+
+class ReportError(SyneriseError, ValueError):
+    """A report file that cannot be resumed: a complete line that is not a record."""
+
+
+class ReportFormat(enum.Enum):
+    """The report's file format."""
+
+    JSONL = "jsonl"
+    CSV = "csv"
+
+    @classmethod
+    def for_path(cls, path: str | os.PathLike[str]) -> ReportFormat:
+        """CSV for a ``.csv`` file name, else JSON Lines."""
+        return cls.CSV if Path(path).suffix.lower() == ".csv" else cls.JSONL
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _value(member: enum.Enum | None) -> Any:
+    return None if member is None else member.value
+
+
+def record_to_json(record: WorkflowAudit) -> dict[str, Any]:
+    """The JSON object of one record in a JSON Lines report (camelCase, like the API)."""
+    wf = record.workflow
+    stats = record.statistics
+    run = record.last_run
+    error = record.error
+    return {
+        "workspace": {
+            "guid": record.workspace.guid,
+            "id": record.workspace.id,
+            "name": record.workspace.name,
+        },
+        "diagramId": wf.diagram_id,
+        "name": wf.name,
+        "status": _value(wf.status),
+        "scheduleStatus": _value(wf.schedule_status),
+        "created": _iso(wf.created),
+        "updated": _iso(wf.updated),
+        "tags": [tag.value for tag in wf.tags if tag.value is not None],
+        "description": wf.description,
+        "hasTransformation": wf.has_transformation,
+        "timePeriod": record.time_period.value,
+        "statistics": None
+        if stats is None
+        else {
+            "started": stats.started,
+            "finished": stats.finished,
+            "inProgress": stats.in_progress,
+        },
+        "lastRun": None
+        if run is None
+        else {
+            "runId": run.run_id,
+            "status": _value(run.overall_run_status),
+            "startTime": _iso(run.start_time),
+            "failureCount": run.failure_count,
+            "stages": {
+                name: _value(stage.status)
+                for name, stage in (run.pipeline_response.stages() if run.pipeline_response else ())
+            },
+        },
+        "findings": [
+            {"code": f.code, "severity": f.severity.value, "message": f.message}
+            for f in record.findings
+        ],
+        "error": None
+        if error is None
+        else {
+            "operation": error.operation,
+            "kind": error.kind,
+            "status": error.status,
+            "message": error.message,
+        },
+        "auditedAt": _iso(record.audited_at),
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    # One record, one line: the resume logic counts on it.
+    return " ".join(str(value).splitlines())
+
+
+def record_to_csv_row(record: WorkflowAudit) -> dict[str, str]:
+    """The CSV row of one record, keyed by :data:`CSV_FIELDS`."""
+    data = record_to_json(record)
+    stats = data["statistics"] or {}
+    run = data["lastRun"] or {}
+    error = data["error"] or {}
+    severity = record.max_severity
+    row = {
+        "workspace_guid": data["workspace"]["guid"],
+        "workspace_id": data["workspace"]["id"],
+        "workspace_name": data["workspace"]["name"],
+        "diagram_id": data["diagramId"],
+        "name": data["name"],
+        "status": data["status"],
+        "schedule_status": data["scheduleStatus"],
+        "created": data["created"],
+        "updated": data["updated"],
+        "tags": ";".join(data["tags"]),
+        "has_transformation": data["hasTransformation"],
+        "time_period": data["timePeriod"],
+        "started": stats.get("started"),
+        "finished": stats.get("finished"),
+        "in_progress": stats.get("inProgress"),
+        "last_run_status": run.get("status"),
+        "last_run_start": run.get("startTime"),
+        "last_run_failed_records": run.get("failureCount"),
+        "max_severity": severity.value if severity is not None else None,
+        "findings": ";".join(f"{f.severity.value}:{f.code}" for f in record.findings),
+        "finding_messages": " | ".join(f.message for f in record.findings),
+        "error_operation": error.get("operation"),
+        "error_kind": error.get("kind"),
+        "error_status": error.get("status"),
+        "error_message": error.get("message"),
+        "audited_at": data["auditedAt"],
+    }
+    return {name: _cell(row[name]) for name in CSV_FIELDS}
+
+
+def _csv_line(values: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue()
+
+
+_CSV_HEADER: Final = _csv_line(list(CSV_FIELDS))
+
+
+class ReportWriter:
+    """Appends records to a report file, one whole line per write (see the policy).
+
+    Args:
+        path: the file.
+        format: JSON Lines or CSV.
+        append: add to the file (resume) instead of replacing it; a CSV header is
+            written only when the file is empty.
+
+    Attributes:
+        written: records written by this writer.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], format: ReportFormat, *, append: bool = False
+    ) -> None:
+        self.path = Path(path)
+        self.format = format
+        self.written = 0
+        # Unbuffered: each write reaches the OS at once, so a kill loses nothing written.
+        self._file: BinaryIO = open(self.path, "ab" if append else "wb", buffering=0)  # noqa: SIM115 - closed by close()
+        try:
+            if format is ReportFormat.CSV and self._file.seek(0, os.SEEK_END) == 0:
+                self._write(_CSV_HEADER)
+        except BaseException:
+            self._file.close()
+            raise
+
+    def _write(self, line: str) -> None:
+        data = memoryview(line.encode("utf-8"))
+        while data:
+            written = self._file.write(data)
+            data = data[written or 0 :]
+
+    def write(self, record: WorkflowAudit) -> None:
+        """Append one record as one line."""
+        if self.format is ReportFormat.CSV:
+            row = record_to_csv_row(record)
+            line = _csv_line([row[name] for name in CSV_FIELDS])
+        else:
+            line = dumps(record_to_json(record)).decode("utf-8") + "\n"
+        self._write(line)
+        self.written += 1
+
+    def close(self) -> None:
+        """Close the file. Idempotent."""
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def repair_report(path: str | os.PathLike[str]) -> int:
+    """Cut off a partial last line (a write the process did not live to finish).
+
+    Returns:
+        How many bytes were cut off (0 when the file ends with a whole line, or is
+        missing).
+    """
+    try:
+        handle = open(path, "r+b")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return 0
+    with handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size == 0:
+            return 0
+        # Scan backwards in blocks for the last newline.
+        position = size
+        block = 64 * 1024
+        while position > 0:
+            start = max(0, position - block)
+            handle.seek(start)
+            chunk = handle.read(position - start)
+            if position == size and chunk.endswith(b"\n"):
+                return 0
+            index = chunk.rfind(b"\n")
+            if index >= 0:
+                keep = start + index + 1
+                handle.truncate(keep)
+                return size - keep
+            position = start
+        handle.truncate(0)
+        return size
+
+
+@attrs.frozen
+class ReportContents:
+    """What a report already holds.
+
+    Attributes:
+        keys: the ``(workspace key, diagram id)`` pairs of its records.
+        summary: the counts of its records.
+    """
+
+    keys: frozenset[tuple[str, str]]
+    summary: AuditSummary
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    # Only "\n" ends a line: the writer puts no other line break inside a record.
+    with open(path, encoding="utf-8", newline="\n") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.endswith("\n"):
+                raise ReportError(f"{path}:{number}: the last line is incomplete; repair it first")
+            yield number, line
+
+
+def _severity(path: Path, number: int, value: str) -> Severity:
+    try:
+        return Severity(value)
+    except ValueError:
+        raise ReportError(f"{path}:{number}: unknown severity {value!r}") from None
+
+
+def _read_jsonl(path: Path, summary: AuditSummary) -> set[tuple[str, str]]:
+    keys: set[tuple[str, str]] = set()
+    for number, line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            ws = data["workspace"]
+            ref = WorkspaceRef(guid=ws.get("guid"), id=ws.get("id"), name=ws.get("name"))
+            diagram_id = str(data["diagramId"])
+            raw_findings = [(str(f["code"]), str(f["severity"])) for f in data["findings"]]
+            error = data.get("error")
+            error_kind = str(error["kind"]) if error else None
+            status = data.get("status")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ReportError(f"{path}:{number}: not an audit record ({exc!r})") from None
+        findings = [(code, _severity(path, number, value)) for code, value in raw_findings]
+        keys.add((ref.key, diagram_id))
+        summary.count(status=status, workspace=str(ref), findings=findings, error_kind=error_kind)
+    return keys
+
+
+def _read_csv(path: Path, summary: AuditSummary) -> set[tuple[str, str]]:
+    keys: set[tuple[str, str]] = set()
+    lines = _lines(path)
+    header = next(lines, None)
+    if header is None:
+        return keys
+    if header[1] != _CSV_HEADER:
+        raise ReportError(f"{path}:1: not an audit report in CSV (unexpected header)")
+    for number, line in lines:
+        values = next(csv.reader([line]))
+        if len(values) != len(CSV_FIELDS):
+            raise ReportError(f"{path}:{number}: expected {len(CSV_FIELDS)} columns")
+        row = dict(zip(CSV_FIELDS, values, strict=True))
+        ref = WorkspaceRef(
+            guid=row["workspace_guid"] or None,
+            id=row["workspace_id"] or None,
+            name=row["workspace_name"] or None,
+        )
+        findings = []
+        for item in filter(None, row["findings"].split(";")):
+            severity, _, code = item.partition(":")
+            findings.append((code, _severity(path, number, severity)))
+        keys.add((ref.key, row["diagram_id"]))
+        summary.count(
+            status=row["status"] or None,
+            workspace=str(ref),
+            findings=findings,
+            error_kind=row["error_kind"] or None,
+        )
+    return keys
+
+
+def read_report(path: str | os.PathLike[str], format: ReportFormat) -> ReportContents:
+    """Read the records a report holds (call :func:`repair_report` first).
+
+    Returns:
+        Its keys and summary; empty for a missing or empty file.
+
+    Raises:
+        ReportError: a line that is not a record, or a partial last line.
+    """
+    file = Path(path)
+    summary = AuditSummary()
+    if not file.exists():
+        return ReportContents(frozenset(), summary)
+    read = _read_csv if format is ReportFormat.CSV else _read_jsonl
+    keys = read(file, summary)
+    return ReportContents(frozenset(keys), summary)

@@ -1,0 +1,480 @@
+"""``audit_workflows`` against the fake Synerise: every workflow exactly once, through
+faults, deletions, expiring tokens and several Workspaces; cancellation leaves nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import attrs
+import pytest
+
+from synerise_async import (
+    BasicAuth,
+    ClientConfig,
+    InvalidArgumentError,
+    SyneriseClient,
+    TokenRefreshError,
+    UserAuth,
+    WorkspaceAuth,
+)
+from synerise_async.api.automation import get_workflow_statistics
+from synerise_async.audit import (
+    DEFAULT_RULES,
+    AuditRun,
+    Finding,
+    Include,
+    Severity,
+    Thresholds,
+    WorkflowAudit,
+    _job,
+    audit_workflows,
+)
+from synerise_async.testing import FakeSynerise, WorkspaceSpec
+
+FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
+LIST = "/automation-brain/v2/diagrams"
+
+
+def stats_path(diagram_id: str) -> str:
+    return f"/automation-brain/diagrams/{diagram_id}/statistics"
+
+
+def ids(fake: FakeSynerise, workspace: str | None = None) -> set[str]:
+    return {w["diagramId"] for w in fake.workflows(workspace)}
+
+
+async def collect(run: AuditRun) -> list[WorkflowAudit]:
+    async with run:
+        return [record async for record in run]
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the condition never held")
+
+
+def audit_tasks() -> list[asyncio.Task[object]]:
+    return [t for t in asyncio.all_tasks() if t.get_name().startswith("synerise-async audit")]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSynerise]:
+    async with FakeSynerise(seed=3, workspaces=2, workflows_per_workspace=120) as server:
+        yield server
+
+
+@pytest.fixture
+async def client(fake: FakeSynerise) -> AsyncIterator[SyneriseClient]:
+    auth = WorkspaceAuth(fake.workspace.api_key)
+    async with SyneriseClient(auth, base_url=fake.url, config=FAST) as c:
+        yield c
+
+
+# --- one Workspace -------------------------------------------------------------------------
+
+
+async def test_every_workflow_exactly_once_with_details(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    run = audit_workflows(client, page_size=25)
+    records = await collect(run)
+    keys = Counter(r.key for r in records)
+    assert set(keys.values()) == {1}
+    assert {d for _, d in keys} == ids(fake)
+    ws = fake.workspace
+    assert {r.workspace.key for r in records} == {ws.guid}
+    assert {r.workspace.name for r in records} == {ws.name}
+    assert all(r.error is None for r in records)
+    assert all(r.statistics is not None for r in records)
+    with_stages = {r.workflow.diagram_id for r in records if r.workflow.has_transformation}
+    assert {r.workflow.diagram_id for r in records if r.last_run is not None} == with_stages
+    assert fake.count("/morph/logs/*") == len(with_stages)
+    assert any(r.findings for r in records)
+    assert run.progress.audited == 120
+    assert run.progress.pages == 5
+    assert run.progress.totals == {ws.guid: 120}
+    assert run.progress.workspaces_done == 1
+
+
+async def test_include_chooses_the_details(fake: FakeSynerise, client: SyneriseClient) -> None:
+    records = await collect(audit_workflows(client, include=Include.NONE))
+    assert len(records) == 120
+    assert all(r.statistics is None and r.last_run is None for r in records)
+    assert fake.count("/automation-brain/diagrams/*") == 0
+    assert fake.count("/morph/*") == 0
+    fake.requests.clear()
+    records = await collect(audit_workflows(client, include=Include.LAST_RUN))
+    assert all(r.statistics is None for r in records)
+    assert fake.count("/automation-brain/diagrams/*") == 0
+    assert fake.count("/morph/*") > 0
+
+
+async def test_time_period_and_clock_and_thresholds(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    moment = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    records = await collect(
+        audit_workflows(
+            client,
+            time_period="currentHour",
+            now=lambda: moment,
+            thresholds=Thresholds(stale_draft_days=0),
+        )
+    )
+    assert {r.audited_at for r in records} == {moment}
+    assert {r.time_period.value for r in records} == {"currentHour"}
+    queried = {r.query.get("timePeriod") for r in fake.requests if r.path.endswith("/statistics")}
+    assert queried == {"currentHour"}
+    drafts = [r for r in records if r.workflow.status == "Draft"]
+    assert drafts
+    assert all("stale-draft" in {f.code for f in r.findings} for r in drafts)
+
+
+async def test_skip_resumes(fake: FakeSynerise, client: SyneriseClient) -> None:
+    first = await collect(audit_workflows(client))
+    done = {r.key for r in first[:50]}
+    run = audit_workflows(client, skip=done)
+    rest = await collect(run)
+    assert len(rest) == 70
+    assert done.isdisjoint(r.key for r in rest)
+    assert done | {r.key for r in rest} == {r.key for r in first}
+    assert run.progress.skipped == 50
+
+
+async def test_transient_faults_are_retried(fake: FakeSynerise, client: SyneriseClient) -> None:
+    fake.faults.rate_limit(3, retry_after=0.01).error(503, count=3).error(502, count=2, path=LIST)
+    fake.faults.random(0.05, kinds=("rate_limit", "error"), retry_after=0.01)
+    records = await collect(audit_workflows(client, page_size=30))
+    assert Counter(r.key for r in records).most_common(1)[0][1] == 1
+    assert {r.workflow.diagram_id for r in records} == ids(fake)
+    assert all(r.error is None for r in records)
+    assert client.stats.retries >= 8
+
+
+async def test_a_persistent_server_error_becomes_the_records_error(fake: FakeSynerise) -> None:
+    victim = sorted(ids(fake))[7]
+    config = attrs.evolve(FAST, max_retries=2)
+    fake.faults.error(503, count=3, path=stats_path(victim))
+    async with SyneriseClient(
+        WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=config
+    ) as client:
+        records = await collect(audit_workflows(client))
+    assert len(records) == 120
+    [failed] = [r for r in records if r.error is not None]
+    assert failed.workflow.diagram_id == victim
+    assert failed.error is not None
+    assert (failed.error.operation, failed.error.kind, failed.error.status) == (
+        "statistics",
+        "server_error",
+        503,
+    )
+    assert "503" in failed.error.message
+    assert failed.statistics is None
+    # The listing's data is still judged.
+    bare = attrs.evolve(failed, findings=())
+    assert failed.findings == tuple(f for rule in DEFAULT_RULES for f in rule(bare, Thresholds()))
+
+
+async def test_a_response_that_does_not_parse_becomes_the_records_error(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    victim = sorted(ids(fake))[0]
+    fake.faults.non_json(path=stats_path(victim), status=200)
+    records = await collect(audit_workflows(client))
+    [failed] = [r for r in records if r.error is not None]
+    assert failed.error is not None
+    assert failed.error.kind == "invalid_response"
+
+
+async def test_a_workflow_deleted_mid_audit_becomes_an_error_record() -> None:
+    async with FakeSynerise(
+        seed=5, workspaces=1, workflows_per_workspace=60, latency=0.005
+    ) as fake:
+        expected = ids(fake)
+        newest = max(fake.workflows(), key=lambda w: (w["created"], w["diagramId"]))["diagramId"]
+        auth = WorkspaceAuth(fake.workspace.api_key)
+        async with (
+            SyneriseClient(auth, base_url=fake.url, config=FAST) as client,
+            audit_workflows(client, concurrency=2, page_size=100) as run,
+        ):
+            records = [await run.__anext__()]
+            # Listed already (one page), audited last (oldest first): now it is gone.
+            fake.delete_workflow(fake.workspace.id, newest)
+            records += [r async for r in run]
+    assert Counter(r.workflow.diagram_id for r in records) == Counter(expected)
+    [failed] = [r for r in records if r.error is not None]
+    assert failed.workflow.diagram_id == newest
+    assert failed.error is not None
+    assert (failed.error.kind, failed.error.status) == ("not_found", 404)
+
+
+async def test_deletions_that_shift_the_pages_are_caught_by_listing_again() -> None:
+    async with FakeSynerise(
+        seed=6, workspaces=1, workflows_per_workspace=60, latency=0.003
+    ) as fake:
+        expected = ids(fake)
+        auth = WorkspaceAuth(fake.workspace.api_key)
+        async with (
+            SyneriseClient(auth, base_url=fake.url, config=FAST) as client,
+            audit_workflows(client, concurrency=1, page_size=10) as run,
+        ):
+            first = await run.__anext__()
+            # Page 1 is listed; page 6 is not yet: deleting from page 1 moves the first
+            # workflow of page 6 onto page 5, which the walk has already fetched.
+            fake.delete_workflow(fake.workspace.id, first.workflow.diagram_id)
+            records = [first] + [r async for r in run]
+    assert Counter(r.workflow.diagram_id for r in records) == Counter(expected)
+    assert all(r.error is None for r in records)
+    assert fake.count(LIST) > 6  # listed again
+
+
+async def test_a_token_expiring_mid_audit_is_renewed() -> None:
+    async with FakeSynerise(
+        seed=8, workspaces=1, workflows_per_workspace=150, latency=0.02, token_lifetime=1.5
+    ) as fake:
+        auth = WorkspaceAuth(fake.workspace.api_key)
+        async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
+            records = await collect(audit_workflows(client, concurrency=4))
+            session = client.token_session
+            assert session is not None
+            assert session.tokens_obtained >= 2
+    assert Counter(r.workflow.diagram_id for r in records) == Counter(ids(fake))
+    assert all(r.error is None for r in records)
+
+
+async def test_a_token_refused_mid_audit_and_on_renewal_is_renewed_once_more(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    fake.expired_token_status = 403
+    async with audit_workflows(client, concurrency=2) as run:
+        records = [await run.__anext__()]
+        fake.revoke_all_tokens()
+        records += [r async for r in run]
+    assert len({r.key for r in records}) == 120
+    assert all(r.error is None for r in records)
+    assert client.stats.reauthentications >= 1
+
+
+async def test_authentication_failure_stops_the_audit(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    async with audit_workflows(client, concurrency=2) as run:
+        records = [await run.__anext__()]
+        fake.revoke_all_tokens()
+        fake.faults.error(401, count=1000, path="/uauth/*")
+        with pytest.raises(TokenRefreshError):
+            async for record in run:
+                records.append(record)
+        assert not audit_tasks()
+    assert 0 < len(records) < 120
+
+
+async def test_wrong_credentials_stop_before_any_record(fake: FakeSynerise) -> None:
+    async with SyneriseClient(WorkspaceAuth("wrong-key"), base_url=fake.url, config=FAST) as c:
+        run = audit_workflows(c)
+        with pytest.raises(TokenRefreshError):
+            await run.__anext__()
+        with pytest.raises(StopAsyncIteration):
+            await run.__anext__()
+
+
+async def test_a_listing_that_keeps_failing_is_reported_and_the_audit_goes_on() -> None:
+    specs = [WorkspaceSpec(workflows=100), WorkspaceSpec(workflows=15)]
+    async with FakeSynerise(seed=9, workspaces=specs, latency=0.002) as fake:
+        auth = UserAuth(fake.user.username, fake.user.password)
+        config = attrs.evolve(FAST, max_retries=1)
+        async with SyneriseClient(auth, base_url=fake.url, config=config) as client:
+            run = audit_workflows(client, workspaces="all", concurrency=1, page_size=10)
+            async with run:
+                records = [await run.__anext__()]
+                # Pages 1-5 are in (prefetch 4); from page 6 on the listing fails, until
+                # the failure is reported. Selecting the second Workspace is slowed down
+                # meanwhile, so that its listing comes after the faults are gone.
+                await eventually(lambda: fake.count(LIST, status=200) >= 5)
+                fake.faults.delay(0.5, path="/uauth/auth/login/user/profile/*")
+                fake.faults.error(503, count=10_000, path=LIST)
+
+                async def clear_once_reported() -> None:
+                    await eventually(lambda: bool(run.progress.listing_failures))
+                    fake.faults.clear()
+
+                clearing = asyncio.create_task(clear_once_reported())
+                records += [r async for r in run]
+                await clearing
+    [failure] = run.progress.listing_failures
+    assert failure.workspace.guid == fake.workspaces[0].guid
+    assert failure.page == 6
+    assert "503" in failure.message
+    by_workspace = Counter(r.workspace.guid for r in records)
+    assert by_workspace == {fake.workspaces[0].guid: 50, fake.workspaces[1].guid: 15}
+
+
+async def test_a_failing_rule_becomes_a_finding(
+    fake: FakeSynerise, client: SyneriseClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(record: WorkflowAudit, thresholds: Thresholds) -> Iterator[Finding]:
+        yield Finding(code="first", severity=Severity.INFO, message="seen")
+        raise RuntimeError("boom")
+
+    records = await collect(audit_workflows(client, rules=[broken], include=Include.NONE))
+    assert all(
+        [(f.code, f.severity) for f in r.findings]
+        == [("first", Severity.INFO), ("rule-failed", Severity.ERROR)]
+        for r in records
+    )
+    assert "RuntimeError: boom" in records[0].findings[1].message
+    assert "audit rule broken failed" in caplog.text
+
+
+# --- several Workspaces --------------------------------------------------------------------
+
+
+@pytest.fixture
+async def user_client(fake: FakeSynerise) -> AsyncIterator[SyneriseClient]:
+    auth = UserAuth(fake.user.username, fake.user.password)
+    async with SyneriseClient(auth, base_url=fake.url, config=FAST) as c:
+        yield c
+
+
+async def test_all_workspaces_with_a_user(fake: FakeSynerise, user_client: SyneriseClient) -> None:
+    run = audit_workflows(user_client, workspaces="all")
+    records = await collect(run)
+    assert len(records) == 240
+    assert len({r.key for r in records}) == 240
+    for ws in fake.workspaces:
+        mine = [r for r in records if r.workspace.guid == ws.guid]
+        assert {r.workflow.diagram_id for r in mine} == ids(fake, ws.id)
+        assert {(r.workspace.name, r.workspace.id) for r in mine} == {(ws.name, ws.numeric_id)}
+    assert run.progress.workspaces_total == run.progress.workspaces_done == 2
+    assert fake.count("/uauth/auth/login/user/profile/*") == 2  # one selection each
+
+
+async def test_chosen_workspaces_by_name_or_id(
+    fake: FakeSynerise, user_client: SyneriseClient
+) -> None:
+    second = fake.workspaces[1]
+    for wanted in ([second.name.upper()], [str(second.numeric_id)], [second.guid, second.name]):
+        records = await collect(audit_workflows(user_client, workspaces=wanted))
+        assert {r.workspace.guid for r in records} == {second.guid}
+        assert len(records) == 120
+
+
+async def test_an_unknown_workspace_is_refused(user_client: SyneriseClient) -> None:
+    run = audit_workflows(user_client, workspaces=["Nowhere Inc"])
+    with pytest.raises(InvalidArgumentError, match="Nowhere Inc"):
+        await run.__anext__()
+
+
+async def test_workspace_arguments_are_checked_at_once(
+    fake: FakeSynerise, client: SyneriseClient, user_client: SyneriseClient
+) -> None:
+    with pytest.raises(InvalidArgumentError, match="needs UserAuth"):
+        audit_workflows(client, workspaces="all")
+    with pytest.raises(InvalidArgumentError, match="no Workspace selected"):
+        audit_workflows(user_client)
+    with pytest.raises(InvalidArgumentError, match="'all' or a list"):
+        audit_workflows(user_client, workspaces="Acme")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="time_period"):
+        audit_workflows(client, time_period="lastYear")
+    with pytest.raises(InvalidArgumentError, match="concurrency"):
+        audit_workflows(client, concurrency=0)
+    assert fake.requests == []
+
+
+async def test_a_user_with_a_selected_workspace_audits_it(fake: FakeSynerise) -> None:
+    second = fake.workspaces[1]
+    auth = UserAuth(fake.user.username, fake.user.password, workspace=second.guid)
+    async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
+        records = await collect(audit_workflows(client))
+    assert {(r.workspace.guid, r.workspace.name) for r in records} == {(second.guid, second.name)}
+
+
+# --- concurrency and cancellation ------------------------------------------------------------
+
+
+async def test_concurrency_is_bounded(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    fake.latency = 0.005
+    state = {"now": 0, "max": 0}
+    real = get_workflow_statistics.asyncio
+
+    async def counting(**kwargs: object) -> object:
+        state["now"] += 1
+        state["max"] = max(state["max"], state["now"])
+        try:
+            return await real(**kwargs)  # type: ignore[arg-type]
+        finally:
+            state["now"] -= 1
+
+    monkeypatch.setattr(_job.get_workflow_statistics, "asyncio", counting)
+    records = await collect(audit_workflows(client, concurrency=3, include=Include.STATISTICS))
+    assert len(records) == 120
+    assert state["max"] == 3
+
+
+async def test_cancelling_the_consumer_leaves_no_task(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    fake.latency = 0.01
+    run = audit_workflows(client, concurrency=8)
+    got: list[WorkflowAudit] = []
+
+    async def consume() -> None:
+        async for record in run:
+            got.append(record)
+
+    consumer = asyncio.create_task(consume())
+    await eventually(lambda: len(got) >= 5)
+    consumer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await consumer
+    assert not audit_tasks()
+    with pytest.raises(StopAsyncIteration):
+        await run.__anext__()
+    await run.aclose()  # idempotent
+    # The client is untouched and still works.
+    records = await collect(audit_workflows(client, include=Include.NONE))
+    assert len(records) == 120
+
+
+async def test_leaving_async_with_early_cancels_the_work(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    fake.latency = 0.01
+    async with audit_workflows(client) as run:
+        async for _ in run:
+            break
+    assert not audit_tasks()
+
+
+async def test_dropping_the_iterator_cancels_the_work(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    fake.latency = 0.01
+    async for _ in audit_workflows(client):
+        break
+    await eventually(lambda: not audit_tasks())
+
+
+async def test_nothing_is_sent_before_iteration(fake: FakeSynerise, client: SyneriseClient) -> None:
+    run = audit_workflows(client)
+    await asyncio.sleep(0.02)
+    assert fake.requests == []
+    await run.aclose()
+
+
+async def test_basic_auth_names_the_workspace_by_its_numeric_id(fake: FakeSynerise) -> None:
+    ws = fake.workspace
+    async with SyneriseClient(
+        BasicAuth(ws.basic_guid, ws.api_key), base_url=fake.url, config=FAST
+    ) as client:
+        records = await collect(audit_workflows(client, include=Include.NONE))
+    assert len(records) == 120
+    assert {r.workspace.key for r in records} == {str(ws.numeric_id)}
