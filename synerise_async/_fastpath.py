@@ -15,6 +15,7 @@ every bad field. So results are the same as cattrs', only faster.
 from __future__ import annotations
 
 import collections.abc
+import datetime as dt
 import enum
 import types
 import typing
@@ -57,7 +58,11 @@ class _Writer:
 
     def __init__(self, get_hook: GetHook) -> None:
         self.get_hook = get_hook
-        self.globals: dict[str, Any] = {"_mismatch": _mismatch, "_MISSING": _MISSING}
+        self.globals: dict[str, Any] = {
+            "_mismatch": _mismatch,
+            "_MISSING": _MISSING,
+            "_NUMBERS": (float, int),
+        }
         self.lines: list[str] = []
         self._n = 0
 
@@ -91,6 +96,16 @@ class _Writer:
                 self.convert(var, members[0], indent + "    ")
                 emit(f"{indent}    pass")
                 return
+        if tp is dt.datetime:
+            # Epoch seconds inline; anything else (ISO strings, milliseconds) via the hook.
+            fromtimestamp = self.name(dt.datetime.fromtimestamp, "f")
+            utc = self.name(dt.UTC, "z")
+            hook = self.name(self.get_hook(tp), "h")
+            emit(f"{indent}if {var}.__class__ in _NUMBERS and -1e11 < {var} < 1e11:")
+            emit(f"{indent}    {var} = {fromtimestamp}({var}, {utc})")
+            emit(f"{indent}else:")
+            emit(f"{indent}    {var} = {hook}({var}, {self.name(tp, 'c')})")
+            return
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             table = self.name(tp._value2member_map_, "m")
             cls = self.name(tp, "c")
