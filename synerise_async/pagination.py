@@ -146,6 +146,13 @@ class AsyncPaginator(Generic[T]):
         await self.aclose()
 
 
+def _cancelling() -> bool:
+    # Whether the task running the walk is itself being cancelled (then the
+    # CancelledError is its own and must propagate).
+    current = asyncio.current_task()
+    return current is not None and current.cancelling() > 0
+
+
 def _retrieve(task: asyncio.Task[object]) -> None:
     # A prefetched page nobody awaits (the walk stopped) must not log "never retrieved".
     if not task.cancelled():
@@ -202,14 +209,25 @@ class _PageWalk(Generic[T]):
         try:
             page = await task
         except BaseException as exc:
-            self._inflight.popleft()
+            closed_meanwhile = not self._holds(task)
+            if closed_meanwhile and isinstance(exc, asyncio.CancelledError) and not _cancelling():
+                # aclose() from another task cancelled this fetch: the walk just ends.
+                raise StopAsyncIteration from None
+            if not closed_meanwhile:
+                self._inflight.popleft()
             await self.aclose()
             if isinstance(exc, SyneriseError):
                 exc.resume_page = number
                 exc.add_note(f"Resume the walk with start_page={number}.")
             raise
+        if not self._holds(task):  # closed from another task while this page was on its way
+            raise StopAsyncIteration
         self._inflight.popleft()
         return self._accept(page, number)
+
+    def _holds(self, task: asyncio.Task[Page[T]]) -> bool:
+        # Only aclose() takes the awaited fetch out of the queue behind the caller's back.
+        return bool(self._inflight) and self._inflight[0][1] is task
 
     def _accept(self, page: Page[T], number: int) -> Page[T]:
         p = self._p
