@@ -24,7 +24,17 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Mismatch", "compile_structure"]
+__all__ = ["EXTRA_KEYS", "Mismatch", "compile_structure", "extra_keys_field"]
+
+#: Field metadata marking the attribute that collects the keys no other attribute names.
+EXTRA_KEYS = "synerise_async.extra_keys"
+
+
+def extra_keys_field() -> Any:
+    """An attribute that receives every key of the JSON object no other attribute names
+    (counters the API adds, say), as a dict."""
+    return attrs.field(factory=dict, metadata={EXTRA_KEYS: True})
+
 
 Hook = Callable[[Any, Any], Any]
 GetHook = Callable[[Any], Hook]
@@ -152,11 +162,18 @@ def compile_structure(cls: type, *, wire_name: Callable[[str], str], get_hook: G
     emit("    if o.__class__ is not dict: _mismatch()")
     emit("    g = o.get")
     arguments = []
+    known = frozenset(
+        wire_name(f.name) for f in attrs.fields(cls) if not f.metadata.get(EXTRA_KEYS)
+    )
     for index, field in enumerate(attrs.fields(cls)):
         var = f"v{index}"
         key = repr(wire_name(field.name))
         tp = hints[field.name]
-        if field.default is attrs.NOTHING:
+        if field.metadata.get(EXTRA_KEYS):
+            emit(
+                f"    {var} = {{k: x for k, x in o.items() if k not in {writer.name(known, 'k')}}}"
+            )
+        elif field.default is attrs.NOTHING:
             emit(f"    {var} = o[{key}] if {key} in o else _mismatch()")
             if _union_args(tp) and type(None) in typing.get_args(tp):
                 emit(f"    if {var} is not None:")

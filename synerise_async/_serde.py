@@ -3,6 +3,8 @@
 - Every attrs class gets its hooks from one factory: camelCase renaming, with the
   :data:`WIRE_NAMES` table for the odd names, extra keys tolerated, and for request
   bodies anything left :data:`~synerise_async._types.UNSET` omitted.
+- An attribute made with :func:`extra_keys_field` receives the keys no other attribute
+  names (other keys are simply ignored).
 - Unknown enum values are kept (see :class:`~synerise_async._types.OpenEnum`).
 - ``datetime`` fields accept epoch seconds or ISO-8601 strings and are always aware (UTC).
 - Decoding runs on a converter without per-field bookkeeping, the fast path; only when it
@@ -25,11 +27,12 @@ from cattrs.strategies import configure_union_passthrough
 from cattrs.v import format_exception
 
 from ._exceptions import ResponseValidationError
-from ._fastpath import compile_structure
+from ._fastpath import EXTRA_KEYS, compile_structure, extra_keys_field
 from ._types import RawResponse, Unset
 
 __all__ = [
     "WIRE_NAMES",
+    "extra_keys_field",
     "dumps",
     "loads",
     "register_structure_hook",
@@ -89,6 +92,10 @@ def _structure_datetime(value: Any, _: type) -> dt.datetime:
     raise ValueError(f"expected epoch seconds or an ISO-8601 string, got {value!r}")
 
 
+#: Where the detailed path puts the collected extra keys before cattrs reads them.
+_EXTRA_WIRE_KEY = "\x00extra keys"
+
+
 def _make_converter(*, detailed: bool) -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
 
@@ -97,8 +104,23 @@ def _make_converter(*, detailed: bool) -> cattrs.Converter:
             return compile_structure(
                 cls, wire_name=lambda name: to_camel(name, cls), get_hook=conv.get_structure_hook
             )
-        renames = {a.name: override(rename=to_camel(a.name, cls)) for a in attrs.fields(cls)}
-        return make_dict_structure_fn(cls, conv, **renames)  # type: ignore[arg-type]
+        fields = attrs.fields(cls)
+        renames = {a.name: override(rename=to_camel(a.name, cls)) for a in fields}
+        extra = [a.name for a in fields if a.metadata.get(EXTRA_KEYS)]
+        for name in extra:
+            renames[name] = override(rename=_EXTRA_WIRE_KEY)
+        base: Callable[[Any, type], Any] = make_dict_structure_fn(cls, conv, **renames)  # type: ignore[arg-type]
+        known = {to_camel(a.name, cls) for a in fields if a.name not in extra}
+
+        def structure_object(data: Any, tp: type) -> Any:
+            # cattrs would read a list (or a string) as an object with every key missing.
+            if not isinstance(data, dict):
+                raise TypeError(f"expected an object, got {type(data).__name__}")
+            if extra:
+                data = {**data, _EXTRA_WIRE_KEY: {k: v for k, v in data.items() if k not in known}}
+            return base(data, tp)
+
+        return structure_object
 
     def unstructure_factory(cls: type) -> Callable[[Any], Any]:
         renames = {a.name: override(rename=to_camel(a.name, cls)) for a in attrs.fields(cls)}

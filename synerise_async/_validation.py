@@ -21,14 +21,26 @@ def check_enum(name: str, value: object, enum_type: type[E]) -> E:
     Unlike decoding a response (which keeps unknown values), a request argument must be
     one of the known members: sending an unknown value would only fail on the server.
     """
-    if isinstance(value, enum_type) and value.name in enum_type.__members__:
-        return value
-    if isinstance(value, str) and not isinstance(value, enum.Enum):
-        for member in enum_type:
-            if member.value == value:
-                return member
+    known = _known_values(enum_type)
+    if isinstance(value, enum_type):
+        if known.get(value.value) is value:
+            return value
+    elif isinstance(value, str) and (member := known.get(value)) is not None:
+        return member
     allowed = ", ".join(repr(m.value) for m in enum_type)
     raise InvalidArgumentError(name, f"must be one of {allowed}; got {value!r}")
+
+
+_KNOWN: dict[type[enum.Enum], dict[object, enum.Enum]] = {}
+
+
+def _known_values(enum_type: type[E]) -> dict[object, E]:
+    # Only the declared members: pseudo-members made for unknown response values
+    # (OpenEnum) are not valid arguments.
+    known = _KNOWN.get(enum_type)
+    if known is None:
+        known = _KNOWN[enum_type] = {member.value: member for member in enum_type}
+    return known  # type: ignore[return-value]
 
 
 def check_uuid(name: str, value: object) -> str:

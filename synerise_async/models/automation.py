@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from cattrs.errors import AttributeValidationNote, ClassValidationError
 
-from .._serde import register_structure_hook, structure
+from .._serde import extra_keys_field
 from .._types import OpenEnum
 
 __all__ = [
@@ -231,7 +230,7 @@ class BlockStatistics:
     type: str | None = None
     entered: int | None = None
     executed: int | None = None
-    counters: Mapping[str, Any] = attrs.field(factory=dict)
+    counters: Mapping[str, Any] = extra_keys_field()
 
 
 @attrs.frozen(kw_only=True)
@@ -290,36 +289,3 @@ class LastRunLogs:
         if self.pipeline_response is None:
             return 0
         return sum(stage.failure_count or 0 for _, stage in self.pipeline_response.stages())
-
-
-#: The named fields of a block's statistics, with their wire types; any other key is a counter.
-_BLOCK_NAMED: dict[str, Any] = {
-    "name": str | None,
-    "type": str | None,
-    "entered": int | None,
-    "executed": int | None,
-}
-
-
-def _structure_block(data: Any, _: type) -> BlockStatistics:
-    if not isinstance(data, Mapping):
-        raise TypeError(f"expected an object, got {type(data).__name__}")
-    named: dict[str, Any] = {}
-    errors: list[Exception] = []
-    for key, wire_type in _BLOCK_NAMED.items():
-        try:
-            named[key] = structure(data.get(key), wire_type)
-        except Exception as exc:  # collected: the error names every bad field, as cattrs does
-            exc.add_note(
-                AttributeValidationNote(
-                    f"Structuring class BlockStatistics @ attribute {key}", key, wire_type
-                )
-            )
-            errors.append(exc)
-    if errors:
-        raise ClassValidationError("While structuring BlockStatistics", errors, BlockStatistics)
-    counters = {key: value for key, value in data.items() if key not in _BLOCK_NAMED}
-    return BlockStatistics(**named, counters=counters)
-
-
-register_structure_hook(BlockStatistics, _structure_block)
