@@ -29,6 +29,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import aiohttp
 import attrs
@@ -215,10 +216,13 @@ class Pipeline:
         """
         return await self._send_with_auth(request)
 
-    def _url(self, request: Request) -> tuple[str, RequestInfo]:
+    def _url(self, request: Request) -> tuple[URL, RequestInfo]:
+        # Built once per request, already encoded, so aiohttp does not parse it again.
+        # Paths come from the operation modules with every parameter validated or quoted.
         url = self._base_url + request.path
-        shown = str(URL(url).with_query(request.params)) if request.params else url
-        return url, RequestInfo(request.method, shown)
+        if request.params:
+            url += "?" + urlencode(request.params)
+        return URL(url, encoded=True), RequestInfo(request.method, url)
 
     async def _send_with_auth(self, request: Request) -> RawResponse:
         if not request.authenticated:
@@ -356,7 +360,7 @@ class Pipeline:
     async def _send_once(
         self,
         request: Request,
-        url: str,
+        url: URL,
         info: RequestInfo,
         headers: Mapping[str, str],
         body: bytes | None,
@@ -367,7 +371,6 @@ class Pipeline:
             async with self._session.request(
                 request.method,
                 url,
-                params=request.params,
                 data=body,
                 headers=headers,
                 timeout=self._timeout,
