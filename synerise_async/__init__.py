@@ -33,7 +33,7 @@ from ._exceptions import (
     TokenRefreshError,
 )
 from ._http import ClientStats, Request, RetryPolicy
-from ._types import UNSET, OpenEnum, RawResponse, Response, Unset
+from ._types import UNSET, OpenEnum, RawResponse, Redacted, Response, Unset
 from ._version import __version__
 from .auth import BasicAuth, Credentials, ProfileAuth, TokenAuth, UserAuth, WorkspaceAuth
 from .pagination import AsyncPaginator, Page
@@ -66,6 +66,7 @@ __all__ = [
     "ProfileAuth",
     "RateLimitError",
     "RawResponse",
+    "Redacted",
     "Request",
     "RequestInfo",
     "Response",

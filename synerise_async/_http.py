@@ -48,7 +48,7 @@ from ._exceptions import (
 )
 from ._limits import Limiter
 from ._serde import dumps, loads
-from ._types import UNSET, RawResponse
+from ._types import UNSET, RawResponse, Redacted, RedactedBytes
 
 __all__ = [
     "RETRYABLE_STATUSES",
@@ -115,7 +115,7 @@ class Request:
 class Authorization:
     """An Authorization header value and the credential it came from (for invalidation)."""
 
-    header: str = attrs.field(repr=False)
+    header: str = attrs.field(repr=False, converter=Redacted)
     credential: object = attrs.field(default=None, repr=False, eq=False)
 
 
@@ -228,7 +228,7 @@ class Pipeline:
         if not request.authenticated:
             return await self._send_with_retries(request, None)
         if request.token is not None:
-            return await self._send_with_retries(request, f"Bearer {request.token}")
+            return await self._send_with_retries(request, Redacted(f"Bearer {request.token}"))
         if self.authorizer is None:
             return await self._send_with_retries(request, None)
         authorization = await self.authorizer.authorize()
@@ -275,7 +275,7 @@ class Pipeline:
             headers["Authorization"] = authorization
         body: bytes | None = None
         if request.json is not UNSET:
-            body = dumps(request.json)
+            body = RedactedBytes(dumps(request.json))
             headers["Content-Type"] = "application/json"
         config = self._config
         idempotent = request.retry_policy is RetryPolicy.IDEMPOTENT

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from ._exceptions import InvalidArgumentError
+from ._types import Redacted
 
 __all__ = ["check_enum", "check_int", "check_str", "check_uuid", "check_str_list"]
 
@@ -69,9 +70,10 @@ def check_int(
 
 
 def check_str(name: str, value: object, *, secret: bool = False) -> str:
-    """Accept a non-empty string. A ``secret`` value is never shown in the message."""
+    """Accept a non-empty string. A ``secret`` value is never shown in the message, and is
+    returned as :class:`~synerise_async.Redacted` so no repr shows it later."""
     if isinstance(value, str) and value:
-        return value
+        return Redacted(value) if secret else value
     shown = "<hidden>" if secret else repr(value)
     raise InvalidArgumentError(name, f"must be a non-empty string; got {shown}")
 

@@ -12,6 +12,7 @@ import attrs
 import pytest
 
 from synerise_async import (
+    APIStatusError,
     AuthenticationError,
     BasicAuth,
     ClientConfig,
@@ -352,4 +353,33 @@ async def test_no_secret_in_logs_reprs_or_errors(
     text = "\n".join(seen)
     assert "obtained token" in text  # the logs did say something
     for secret in secrets:
+        assert secret not in text
+
+
+def _frame_reprs(exc: BaseException | None) -> list[str]:
+    seen: list[str] = []
+    while exc is not None:
+        tb = exc.__traceback__
+        while tb is not None:
+            if "synerise_async" in tb.tb_frame.f_code.co_filename:  # the frames we control
+                seen.extend(f"{name}={value!r}" for name, value in tb.tb_frame.f_locals.items())
+            tb = tb.tb_next
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+async def test_no_secret_in_traceback_locals(fake: FakeSynerise) -> None:
+    password = "wrong-" + fake.user.password
+    auth = UserAuth(fake.user.username, password)
+    async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
+        with pytest.raises(TokenRefreshError) as info:
+            await list_workspaces.asyncio(client=client)
+    fake.faults.error(503, count=10, path=paths.CURRENT_WORKSPACE)
+    async with ws_client(fake, attrs.evolve(FAST, max_retries=0)) as client:
+        with pytest.raises(APIStatusError) as status:
+            await get_current_workspace.asyncio(client=client)
+        token = client.token_session.token.value  # type: ignore[union-attr]
+    text = "\n".join(_frame_reprs(info.value) + _frame_reprs(status.value))
+    assert "<redacted" in text  # the secrets were there, masked
+    for secret in (password, fake.workspace.api_key, token):
         assert secret not in text

@@ -8,7 +8,8 @@
 | ``BasicAuth(guid, api_key)`` | none: a fixed ``Basic`` header | none |
 | ``TokenAuth(token)`` / ``TokenAuth(provider=...)`` | the given token / ``await provider()`` | none / ``await provider()`` |
 
-No credential appears in a repr: every secret field is ``repr=False``.
+No credential appears in a repr: every secret field is ``repr=False`` and held as
+:class:`~synerise_async.Redacted`, so not even a traceback's locals show it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import attrs
 from .._config import ClientConfig
 from .._exceptions import AuthenticationError, InvalidArgumentError
 from .._http import Authorization, Authorizer
-from .._types import Response
+from .._types import Response, redact, redact_optional
 from .._validation import check_enum, check_str, check_uuid
 from ..models.auth import IdentityProvider, MfaType
 from ._session import SessionToken, TokenSession
@@ -127,7 +128,7 @@ class WorkspaceAuth(_TokenCredentials):
         api_key: the Workspace API key (never shown in a repr).
     """
 
-    api_key: str = attrs.field(repr=False)
+    api_key: str = attrs.field(repr=False, converter=redact)
 
     def __attrs_post_init__(self) -> None:
         check_str("api_key", self.api_key, secret=True)
@@ -146,6 +147,10 @@ def _check_mfa(instance: object, attribute: attrs.Attribute[Any], value: object)
         raise InvalidArgumentError(
             "mfa", "must be None, a code string, or an async callable returning a code"
         )
+
+
+def _redact_mfa(value: MfaCode | None) -> MfaCode | None:
+    return redact(value) if isinstance(value, str) else value
 
 
 def _check_mfa_type(value: object) -> MfaType:
@@ -172,9 +177,11 @@ class UserAuth(_TokenCredentials):
     """
 
     username: str
-    password: str = attrs.field(repr=False)
+    password: str = attrs.field(repr=False, converter=redact)
     workspace: str | None = attrs.field(default=None, kw_only=True, converter=_check_workspace)
-    mfa: MfaCode | None = attrs.field(default=None, kw_only=True, repr=False, validator=_check_mfa)
+    mfa: MfaCode | None = attrs.field(
+        default=None, kw_only=True, repr=False, converter=_redact_mfa, validator=_check_mfa
+    )
     mfa_type: MfaType = attrs.field(
         default=MfaType.TOTP_AUTHENTICATOR,
         kw_only=True,
@@ -232,7 +239,7 @@ class ProfileAuth(_TokenCredentials):
     logging in again once it has expired or a refresh is refused.
     """
 
-    api_key: str = attrs.field(repr=False)
+    api_key: str = attrs.field(repr=False, converter=redact)
     anonymous_uuid: str | None = None
     device_id: str | None = None
     login_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
@@ -278,6 +285,9 @@ class ProfileAuth(_TokenCredentials):
                 "identity_provider", identity_provider, IdentityProvider
             ),
         }
+        for secret in ("password", "identity_provider_token"):
+            if secret in all_fields:
+                all_fields[secret] = redact(all_fields[secret])
         profile_login_body(all_fields)  # validate now, not at the first request
         return cls(api_key=api_key, login_fields=dict(all_fields))
 
@@ -330,7 +340,7 @@ class BasicAuth(Credentials):
     """
 
     guid: str
-    api_key: str = attrs.field(repr=False)
+    api_key: str = attrs.field(repr=False, converter=redact)
 
     def __attrs_post_init__(self) -> None:
         check_str("guid", self.guid)
@@ -374,7 +384,7 @@ class TokenAuth(_TokenCredentials):
     near each expiry and after a 401.
     """
 
-    token: str | None = attrs.field(default=None, repr=False)
+    token: str | None = attrs.field(default=None, repr=False, converter=redact_optional)
     provider: Callable[[], Awaitable[str]] | None = attrs.field(
         default=None, kw_only=True, repr=False
     )

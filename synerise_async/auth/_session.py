@@ -37,6 +37,7 @@ from .._exceptions import (
     TokenRefreshError,
 )
 from .._http import Authorization
+from .._types import Redacted
 from ._tokens import IssuedToken, token_timing
 
 __all__ = ["Fetch", "SessionToken", "TokenSession"]
@@ -48,7 +49,7 @@ logger = logging.getLogger("synerise_async.auth")
 class SessionToken:
     """A token in use, with its timing on the monotonic clock."""
 
-    value: str = attrs.field(repr=False)
+    value: str = attrs.field(repr=False, converter=Redacted)
     refresh_at: float
     expires_at: float
     lifetime: float

@@ -26,6 +26,7 @@ import attrs
 import jwt
 
 from .._config import DEFAULT_EXPIRY_SAFETY
+from .._types import Redacted
 
 __all__ = ["IssuedToken", "TokenTiming", "read_claims", "token_timing"]
 
@@ -41,7 +42,7 @@ class IssuedToken:
         server_date: the response's ``Date`` header, in epoch seconds, when given.
     """
 
-    value: str = attrs.field(repr=False)
+    value: str = attrs.field(repr=False, converter=Redacted)
     expiration: float | None = None
     created_ms: float | None = None
     server_date: float | None = None

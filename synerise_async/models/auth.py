@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from .._types import UNSET, OpenEnum, Unset
+from .._types import UNSET, OpenEnum, Unset, redact, redact_optional, redact_unset
 
 __all__ = [
     "Agreements",
@@ -72,12 +72,14 @@ class Agreements:
 class ProfileLoginBody:
     """Body of the Profile logins (operations 2, 3 and 4); unset fields are not sent."""
 
-    api_key: str = attrs.field(repr=False)
+    api_key: str = attrs.field(repr=False, converter=redact)
     identity_provider: IdentityProvider
-    identity_provider_token: str | Unset = attrs.field(default=UNSET, repr=False)
+    identity_provider_token: str | Unset = attrs.field(
+        default=UNSET, repr=False, converter=redact_unset
+    )
     email: str | Unset = UNSET
     custom_id: Any = UNSET
-    password: str | Unset = attrs.field(default=UNSET, repr=False)
+    password: str | Unset = attrs.field(default=UNSET, repr=False, converter=redact_unset)
     uuid: str | Unset = UNSET
     device_id: str | Unset = UNSET
     agreements: Agreements | Unset = UNSET
@@ -96,7 +98,7 @@ class ProfileToken:
         created: when it was issued, epoch milliseconds (the server's clock).
     """
 
-    token: str = attrs.field(repr=False)
+    token: str = attrs.field(repr=False, converter=redact)
     expiration: float | None = None
     created: float | None = None
     origin: str | None = None
@@ -114,7 +116,7 @@ class ConditionalLoginResult:
 
     status: ConditionalLoginStatus
     conditions: tuple[Any, ...] = ()
-    token: str | None = attrs.field(default=None, repr=False)
+    token: str | None = attrs.field(default=None, repr=False, converter=redact_optional)
     expiration: float | None = None
     created: float | None = None
     origin: str | None = None
@@ -147,7 +149,7 @@ class UserLoginResult:
     (operation 7).
     """
 
-    token: str = attrs.field(repr=False)
+    token: str = attrs.field(repr=False, converter=redact)
     consumer: Consumer | None = None
     mfa_methods: tuple[str, ...] = ()
 
@@ -161,4 +163,4 @@ class UserLoginResult:
 class WorkspaceToken:
     """A Workspace token (operation 12); its expiry is read from the JWT."""
 
-    token: str = attrs.field(repr=False)
+    token: str = attrs.field(repr=False, converter=redact)
