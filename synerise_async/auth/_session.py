@@ -32,6 +32,7 @@ from .._config import ClientConfig
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
+    ClientStateError,
     InternalServerError,
     RateLimitError,
     TokenRefreshError,
@@ -184,6 +185,14 @@ class TokenSession:
         task = self._start_refresh()
         try:
             return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if task.cancelled() and current is not None and not current.cancelling():
+                # The refresh was stopped by aclose(), not this waiter: say so, typed.
+                raise ClientStateError(
+                    f"{self._name}: the client closed during a token refresh"
+                ) from None
+            raise
         except TokenRefreshError as exc:
             # A fresh error per waiter: one shared instance would collect every waiter's
             # traceback.

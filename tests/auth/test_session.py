@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from synerise_async import ClientConfig, TokenRefreshError
+from synerise_async import ClientConfig, ClientStateError, TokenRefreshError
 from synerise_async._exceptions import (
     AuthenticationError,
     InternalServerError,
@@ -244,10 +244,25 @@ async def test_aclose_cancels_a_refresh_in_flight() -> None:
     source.gate = asyncio.Event()
     session = make(clock, source)
     waiter = asyncio.create_task(session.get_token())
-    await asyncio.sleep(0)
+    await asyncio.sleep(0.01)  # the refresh is in flight, held at the gate
     await session.aclose()
+    # The waiter was not cancelled itself: it gets a typed error, not a CancelledError.
+    with pytest.raises(ClientStateError, match="closed during a token refresh"):
+        await waiter
+    assert source.calls == 1
+
+
+async def test_a_cancelled_waiter_still_sees_its_own_cancellation() -> None:
+    clock = FakeClock()
+    source = Source(clock)
+    source.gate = asyncio.Event()
+    session = make(clock, source)
+    waiter = asyncio.create_task(session.get_token())
+    await asyncio.sleep(0)
+    waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
+    await session.aclose()
 
 
 def test_refresh_margin_default_is_min_of_60s_and_a_fifth() -> None:
