@@ -56,7 +56,7 @@ async def test_synerise_login_needs_the_right_password(api, fake: FakeSynerise) 
     reply = await api.profile_login(profile, password="not-it")
     assert reply.status == 401
     assert "not-it" not in reply.text
-    reply = await api.profile_login(profile, email="[email protected]")
+    reply = await api.profile_login(profile, email="stranger@fake-synerise.test")
     assert reply.status == 401
     reply = await api.profile_login(profile, identityProvider="MYSPACE")
     assert reply.status == 400
@@ -68,16 +68,16 @@ async def test_synerise_login_needs_the_right_password(api, fake: FakeSynerise) 
 async def test_other_providers_create_the_account_once(api, fake: FakeSynerise) -> None:
     profile = fake.profiles[0]
     first = await api.profile_login(
-        profile, identityProvider="FACEBOOK", email="[email protected]", identityProviderToken="fb"
+        profile, identityProvider="FACEBOOK", email="fb.user@fake-synerise.test", identityProviderToken="fb"
     )
     assert first.status == 200
     assert first.json["origin"] == "FACEBOOK"
     again = await api.profile_login(
-        profile, identityProvider="FACEBOOK", email="[email protected]", identityProviderToken="fb"
+        profile, identityProvider="FACEBOOK", email="fb.user@fake-synerise.test", identityProviderToken="fb"
     )
     assert api.claims(again.json["token"])["sub"] == api.claims(first.json["token"])["sub"]
     # The created account has no password: SYNERISE login still fails.
-    reply = await api.profile_login(profile, email="[email protected]")
+    reply = await api.profile_login(profile, email="fb.user@fake-synerise.test")
     assert reply.status == 401
 
 
@@ -141,7 +141,7 @@ async def test_server_login_needs_a_workspace_token_and_ip(api, fake: FakeSyneri
     [
         ("known", "right", "SUCCESS"),
         ("known", "wrong", "UNAUTHORIZED"),
-        ("[email protected]", "whatever", "REGISTRATION_REQUIRED"),
+        ("stranger@fake-synerise.test", "whatever", "REGISTRATION_REQUIRED"),
     ],
 )
 async def test_conditional_login_reports_a_status(
@@ -175,7 +175,7 @@ async def test_conditional_login_needs_an_anonymous_token_and_never_creates(
         "apiKey": fake.workspace.profile_api_key,
         "identityProvider": "GOOGLE",
         "identityProviderToken": "g",
-        "email": "[email protected]",
+        "email": "someone@fake-synerise.test",
     }
     client_token = (await api.profile_login()).json["token"]
     assert (await api.post(CONDITIONAL, token=client_token, body=body)).status == 401

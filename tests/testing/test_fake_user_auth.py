@@ -36,7 +36,7 @@ async def test_login_errors(api, fake: FakeSynerise) -> None:
     reply = await api.post(LOGIN, body={"username": user.username, "password": "bad-guess"})
     assert reply.status == 401
     assert "bad-guess" not in reply.text
-    reply = await api.post(LOGIN, body={"username": "[email protected]", "password": "x"})
+    reply = await api.post(LOGIN, body={"username": "nobody@fake-synerise.test", "password": "x"})
     assert reply.status == 401
     reply = await api.post(LOGIN, body={"password": user.password})
     assert reply.status == 400
