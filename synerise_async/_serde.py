@@ -7,9 +7,11 @@
   names (other keys are simply ignored).
 - Unknown enum values are kept (see :class:`~synerise_async._types.OpenEnum`).
 - ``datetime`` fields accept epoch seconds or ISO-8601 strings and are always aware (UTC).
-- Decoding runs on a converter without per-field bookkeeping, the fast path; only when it
-  fails is the body decoded again with detailed validation, so the
-  :class:`~synerise_async.ResponseValidationError` names every field path that is wrong.
+- Decoding runs first on functions compiled per model (``_fastpath``), which accept only
+  values of exactly the expected JSON type; on any surprise the body is decoded again
+  by cattrs with detailed validation, which coerces as cattrs does (``"10"`` for an
+  int) or raises :class:`~synerise_async.ResponseValidationError` naming every field
+  path that is wrong.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ __all__ = [
     "extra_keys_field",
     "dumps",
     "loads",
-    "register_structure_hook",
     "structure",
     "structure_response",
     "to_camel",
@@ -145,11 +146,6 @@ _fast = _make_converter(detailed=False)
 _detailed = _make_converter(detailed=True)
 
 
-def register_structure_hook(cls: type[T], hook: Callable[[Any, type[T]], T]) -> None:
-    """Give ``cls`` a hand-written decoding hook (for shapes the factory cannot express)."""
-    _fast.register_structure_hook(cls, hook)
-    _detailed.register_structure_hook(cls, hook)
-
 
 def structure(data: Any, cls: type[T]) -> T:
     """Decode ``data`` into ``cls``; raises cattrs' own errors (use ``structure_response``)."""
@@ -223,4 +219,4 @@ def structure_data(raw: RawResponse, data: Any, cls: type[T]) -> T:
             errors=lines,
             attempts=raw.attempts,
         ) from None
-    return result  # pragma: no cover - the fast path failed where the detailed one did not
+    return result  # a value the fast path refused but cattrs coerces
