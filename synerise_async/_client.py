@@ -23,6 +23,7 @@ from ._exceptions import ClientStateError, InvalidArgumentError
 from ._http import Authorizer, ClientStats, Pipeline, Request
 from ._limits import Limiter
 from ._types import RawResponse
+from ._validation import has_control_character
 from .auth._credentials import Credentials, UserAuth
 from .auth._session import TokenSession
 
@@ -38,9 +39,21 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
-    url = URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
+def _check_base_url(base_url: object, *, allow_insecure_http: bool) -> str:
+    problem = f"must be an http(s) URL like {DEFAULT_BASE_URL!r}; got {base_url!r}"
+    if (
+        not isinstance(base_url, str)
+        or has_control_character(base_url)
+        or any(c.isspace() for c in base_url.strip())
+    ):
+        raise InvalidArgumentError("base_url", problem)
+    try:
+        url = URL(base_url.strip())
+        host = url.host  # IDNA-encodes: may raise for a malformed name
+        url.port  # noqa: B018 - raises for a port out of range
+    except (ValueError, TypeError, UnicodeError) as exc:
+        raise InvalidArgumentError("base_url", f"{problem} ({type(exc).__name__})") from None
+    if url.scheme not in ("http", "https") or not host:
         raise InvalidArgumentError(
             "base_url", f"must be an http(s) URL like {DEFAULT_BASE_URL!r}; got {base_url!r}"
         )
@@ -48,7 +61,7 @@ def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
         raise InvalidArgumentError("base_url", "must not contain credentials")
     if url.query_string or url.fragment:
         raise InvalidArgumentError("base_url", "must not have a query or fragment")
-    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(host):
         raise InvalidArgumentError(
             "base_url",
             "http:// sends credentials in clear text; use https://, a loopback host, "
@@ -104,6 +117,10 @@ class SyneriseClient:
                 "auth",
                 "must be WorkspaceAuth, UserAuth, ProfileAuth, BasicAuth, TokenAuth or None; "
                 f"got {type(auth).__name__}",
+            )
+        if config is not None and not isinstance(config, ClientConfig):
+            raise InvalidArgumentError(
+                "config", f"must be a ClientConfig; got {type(config).__name__}"
             )
         self.config = config if config is not None else ClientConfig()
         self.base_url = _check_base_url(

@@ -10,9 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 import attrs
 
+from ._exceptions import InvalidArgumentError
+from ._validation import has_control_character
 from ._version import __version__
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "DEFAULT_MAX_RETRY_AFTER",
     "DEFAULT_REFRESH_MARGIN_CAP",
     "DEFAULT_REFRESH_MARGIN_FRACTION",
+    "DEFAULT_REFUSED_LOGIN_BACKOFF",
     "DEFAULT_TIMEOUT",
     "DEFAULT_TOKEN_LIFETIME",
     "DEFAULT_TOKEN_REFRESH_ATTEMPTS",
@@ -75,26 +79,48 @@ DEFAULT_EXPIRY_SAFETY = 1.0
 #: without an ``expiration`` field). Short on purpose: renewing early is cheap, and a
 #: 401 still triggers a renewal if the server's lifetime is shorter.
 DEFAULT_TOKEN_LIFETIME = 600.0
-#: Attempts one token refresh makes (each through the retrying pipeline) before it
-#: reports failure.
-DEFAULT_TOKEN_REFRESH_ATTEMPTS = 3
+#: Attempts of each token request (a login, an MFA step, a Workspace selection, a token
+#: refresh) before obtaining the token fails: its one retry budget, by default the same
+#: as any request's. A refresh that fails reaches every request waiting for it as
+#: ``TokenRefreshError``.
+DEFAULT_TOKEN_REFRESH_ATTEMPTS = 1 + DEFAULT_MAX_RETRIES
+#: Seconds after the API refused a login's credentials (401/403) during which the same
+#: credentials are not sent again: requests meanwhile get ``LoginRefusedError`` at once.
+DEFAULT_REFUSED_LOGIN_BACKOFF = 5.0
+
+
+def _bad(attribute: attrs.Attribute[Any], message: str) -> InvalidArgumentError:
+    return InvalidArgumentError(f"config.{attribute.name}", message)
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-        raise ValueError(f"ClientConfig.{attribute.name} must be a positive number, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise _bad(attribute, f"must be a positive number of seconds; got {value!r}")
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise _bad(attribute, f"must be a number of seconds, 0 or more; got {value!r}")
 
 
 def _non_negative_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(
-            f"ClientConfig.{attribute.name} must be a non-negative integer, got {value!r}"
-        )
+        raise _bad(attribute, f"must be an integer, 0 or more; got {value!r}")
 
 
 def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"ClientConfig.{attribute.name} must be a positive integer, got {value!r}")
+        raise _bad(attribute, f"must be an integer, 1 or more; got {value!r}")
 
 
 def _optional_positive(
@@ -104,7 +130,41 @@ def _optional_positive(
         _positive(instance, attribute, value)  # type: ignore[arg-type]
 
 
-def _headers(value: Mapping[str, str]) -> Mapping[str, str]:
+def _flag(instance: object, attribute: attrs.Attribute[bool], value: bool) -> None:
+    if not isinstance(value, bool):
+        raise _bad(attribute, f"must be True or False; got {value!r}")
+
+
+def _header_value(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value or has_control_character(value):
+        raise _bad(
+            attribute, f"must be a non-empty string without control characters; got {value!r}"
+        )
+
+
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
+
+def _headers(value: object) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentError(
+            "config.headers", f"must be a mapping of header names to values; got {value!r}"
+        )
+    for name, item in value.items():
+        if not isinstance(name, str) or not name or not set(name) <= _TOKEN_CHARS:
+            raise InvalidArgumentError("config.headers", f"{name!r} is not a valid header name")
+        if name.lower() == "authorization":
+            raise InvalidArgumentError(
+                "config.headers", "must not set Authorization: the credentials do"
+            )
+        if not isinstance(item, str) or has_control_character(item):
+            # The value is not shown: a custom header may carry a secret.
+            raise InvalidArgumentError(
+                "config.headers",
+                f"the value of {name!r} must be a string without control characters",
+            )
     return MappingProxyType(dict(value))
 
 
@@ -124,6 +184,10 @@ class ClientConfig:
       is left (default: the smaller of 60 s and a fifth of its lifetime).
 
     Change one value with ``attrs.evolve(config, max_retries=0)``.
+
+    Raises:
+        InvalidArgumentError: a value out of range or of the wrong type, naming it
+            (``config.timeout``), before anything is sent.
     """
 
     timeout: float = attrs.field(default=DEFAULT_TIMEOUT, validator=_positive)
@@ -139,10 +203,13 @@ class ClientConfig:
     token_refresh_attempts: int = attrs.field(
         default=DEFAULT_TOKEN_REFRESH_ATTEMPTS, validator=_positive_int
     )
-    api_version: str = DEFAULT_API_VERSION
-    user_agent: str = f"synerise-async/{__version__}"
+    refused_login_backoff: float = attrs.field(
+        default=DEFAULT_REFUSED_LOGIN_BACKOFF, validator=_non_negative
+    )
+    api_version: str = attrs.field(default=DEFAULT_API_VERSION, validator=_header_value)
+    user_agent: str = attrs.field(default=f"synerise-async/{__version__}", validator=_header_value)
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=_headers)
-    allow_insecure_http: bool = False
+    allow_insecure_http: bool = attrs.field(default=False, validator=_flag)
 
     def refresh_margin_for(self, lifetime: float) -> float:
         """Seconds before expiry at which a token of ``lifetime`` seconds is refreshed."""

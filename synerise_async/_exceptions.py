@@ -13,6 +13,7 @@
         └── APIStatusError            a non-2xx response; carries ``status``, ``body`` (ErrorBody) and ``text``
             ├── BadRequestError           400
             ├── AuthenticationError       401 (and a 403 that the body marks as a token problem)
+            │   └── LoginRefusedError     a login refused its credentials (also a TokenRefreshError)
             ├── PermissionDeniedError     403
             ├── NotFoundError             404
             ├── ConflictError             409
@@ -45,6 +46,7 @@ __all__ = [
     "FieldError",
     "InternalServerError",
     "InvalidArgumentError",
+    "LoginRefusedError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -166,8 +168,10 @@ class ClientStateError(SyneriseError, RuntimeError):
 
 
 class TokenRefreshError(SyneriseError):
-    """No valid token could be obtained. The error that made the last attempt fail is
-    ``__cause__`` (often an :class:`AuthenticationError` for a wrong key or password)."""
+    """No valid token could be obtained; the error that made the attempt fail is
+    ``__cause__``. Credentials the API refused raise :class:`LoginRefusedError`, which is
+    a ``TokenRefreshError`` and an ``AuthenticationError``; any other failure (the API
+    unreachable, 5xx, a malformed answer after every retry) is a plain ``TokenRefreshError``."""
 
 
 class APIError(SyneriseError):
@@ -276,6 +280,15 @@ class AuthenticationError(APIStatusError):
     """401: missing, expired or invalid token, wrong scope or wrong API key."""
 
 
+class LoginRefusedError(AuthenticationError, TokenRefreshError):
+    """The API refused the credentials themselves (a 401 or 403 answering a login: a wrong
+    API key, password or MFA code). It is both an :class:`AuthenticationError` and a
+    :class:`TokenRefreshError`, and carries the refused login's ``status``, ``body``,
+    ``request`` and ``attempts``. The token session does not send the same credentials
+    again for ``ClientConfig.refused_login_backoff`` seconds: calls made meanwhile get
+    this error at once."""
+
+
 class PermissionDeniedError(APIStatusError):
     """403: the credentials are valid but not allowed to do this."""
 
@@ -289,7 +302,11 @@ class ConflictError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: too many requests; ``retry_after`` is the server's requested wait, if it gave one."""
+    """429: too many requests.
+
+    Attributes:
+        retry_after: the server's requested wait in seconds (``Retry-After``), if it gave one.
+    """
 
     retry_after: float | None = None
 
@@ -317,8 +334,12 @@ def status_error(
     headers: Mapping[str, str] | None = None,
     attempts: int = 1,
     token_problem: bool = False,
+    retry_after: float | None = None,
 ) -> APIStatusError:
-    """The one mapping from an HTTP status to its error class and message."""
+    """The one mapping from an HTTP status to its error class and message.
+
+    ``retry_after`` (seconds) is kept on a :class:`RateLimitError`.
+    """
     if token_problem:
         cls: type[APIStatusError] = AuthenticationError
     elif status >= 500:
@@ -327,7 +348,7 @@ def status_error(
         cls = _BY_STATUS.get(status, APIStatusError)
     detail = body.summary() if body is not None else ""
     message = f"HTTP {status}" + (f": {detail}" if detail else "")
-    return cls(
+    error = cls(
         message,
         request=request,
         status=status,
@@ -336,3 +357,6 @@ def status_error(
         headers=headers,
         attempts=attempts,
     )
+    if isinstance(error, RateLimitError):
+        error.retry_after = retry_after
+    return error

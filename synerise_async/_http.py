@@ -1,20 +1,25 @@
 """The one request pipeline every operation goes through.
 
-``Pipeline.send`` -> ``_send_with_auth`` -> ``_send_with_retries`` -> ``_send_once``:
+``Pipeline.send`` -> ``_send_with_retries`` -> ``_authorize_attempt`` -> ``_send_once``:
 
-- ``_send_with_auth`` puts the Authorization header on, and after a 401 (or a 403 whose
-  body names a token problem) invalidates the token only if it is still the one that
-  failed, gets a fresh one, and retries once. Never more than once.
-- ``_send_with_retries`` waits for the shared cool-down and a limiter slot, and retries
-  connection errors, timeouts, 408, 429, 500, 502, 503 and 504 with exponential backoff
-  and full jitter; a ``Retry-After`` (seconds or HTTP date) wins up to the configured
-  cap, and a 429's ``Retry-After`` holds the client's other requests too. Only
-  idempotent requests are retried after they may have reached the server; any request
-  is retried when it is known not to have been sent, or after a 429.
+- ``_send_with_retries`` is the one retry loop. It retries connection errors, timeouts,
+  408, 429, 500, 502, 503 and 504 with exponential backoff and full jitter; a
+  ``Retry-After`` (seconds or HTTP date) wins up to the configured cap, and a 429's
+  ``Retry-After`` holds the client's other requests too. Only idempotent requests are
+  retried after they may have reached the server; any request is retried when it is
+  known not to have been sent, or after a 429. After a 401 (or a 403 whose body names a
+  token problem) it invalidates the token only if it is still the one that failed, and
+  tries once more with a fresh one; never more than once. Token requests (logins,
+  refreshes) have their own, smaller budget (``token_refresh_attempts``), and a 2xx
+  answer of theirs that does not decode is retried like a 5xx.
+- ``_authorize_attempt`` takes the Authorization header for *each attempt*, after every
+  wait (the cool-down, a rate-limit turn, a limiter slot, a backoff): a header whose
+  token expired meanwhile is never sent; the token session is asked again instead.
 - ``_send_once`` sends one attempt and reads the whole body inside ``async with``, so the
   connection goes back to the pool whatever happens, cancellation included.
 
 A non-2xx status becomes an error from the one mapping in ``_exceptions.status_error``.
+Only errors of the SDK's tree leave the pipeline.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import datetime as dt
 import email.utils
 import enum
 import logging
+import math
 import random
 import re
 import time
@@ -42,12 +48,13 @@ from ._exceptions import (
     APIStatusError,
     APITimeoutError,
     ErrorBody,
-    RateLimitError,
     RequestInfo,
+    ResponseValidationError,
+    TokenRefreshError,
     status_error,
 )
 from ._limits import Limiter
-from ._serde import dumps, loads
+from ._serde import dumps, loads, structure_response
 from ._types import UNSET, RawResponse, Redacted, RedactedBytes
 
 __all__ = [
@@ -72,10 +79,15 @@ _TOKEN_PROBLEM = re.compile(r"token|expired|jwt", re.IGNORECASE)
 class RetryPolicy(enum.Enum):
     """When a request may be sent again after a failure."""
 
-    #: Any retryable failure: reads, and writes that are safe to repeat (logins).
+    #: Any retryable failure: reads, and writes that are safe to repeat.
     IDEMPOTENT = "idempotent"
     #: Only when it is known not to have reached the server, or after a 429.
     UNSENT_ONLY = "unsent-only"
+    #: A token request (a login, an MFA step, a Workspace selection, a token refresh):
+    #: retried like ``IDEMPOTENT`` but within ``ClientConfig.token_refresh_attempts``
+    #: attempts, and a 2xx answer that does not decode into ``Request.expect`` (an HTML
+    #: page from a proxy, a cut or wrong-shaped body) is retried too.
+    TOKEN = "token"
 
 
 @attrs.frozen(kw_only=True)
@@ -91,6 +103,9 @@ class Request:
         token: a token to send instead of the client's (MFA step, profile refresh).
         retry: when the request may be repeated; by default ``IDEMPOTENT`` for GET
             and ``UNSENT_ONLY`` otherwise.
+        expect: the model a 2xx body must decode into before the pipeline accepts it
+            (token requests: their malformed answers are retried). Its body is treated
+            as secret: a decoding error does not keep it.
     """
 
     method: str
@@ -100,6 +115,7 @@ class Request:
     authenticated: bool = True
     token: str | None = attrs.field(default=None, repr=False)
     retry: RetryPolicy | None = None
+    expect: type | None = attrs.field(default=None, repr=False)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -113,10 +129,12 @@ class Request:
 
 @attrs.frozen
 class Authorization:
-    """An Authorization header value and the credential it came from (for invalidation)."""
+    """An Authorization header value, the credential it came from (for invalidation), and
+    the clock time from which it must not be sent any more (None: no known expiry)."""
 
     header: str = attrs.field(repr=False, converter=Redacted)
     credential: object = attrs.field(default=None, repr=False, eq=False)
+    expires_at: float | None = attrs.field(default=None, eq=False)
 
 
 class Authorizer(Protocol):
@@ -143,7 +161,11 @@ class ClientStats:
 
 
 def parse_retry_after(value: str | None, *, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None.
+
+    A value that is not a finite, representable time (``NaN``, a date in the year
+    99999) is ignored, as if no header had come.
+    """
     if not value:
         return None
     value = value.strip()
@@ -152,12 +174,12 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            seconds = when.timestamp() - now
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        seconds = when.timestamp() - now
-    if seconds != seconds:  # NaN
+    if not math.isfinite(seconds):
         return None
     return max(0.0, seconds)
 
@@ -172,6 +194,12 @@ def _is_token_problem(error: APIStatusError) -> bool:
         for part in (error.body.message, error.body.error, error.body.error_code)
         if part
     )
+
+
+#: How often one attempt asks for a fresh header when the one it got expired while it
+#: waited for its turn; past that the token session is evidently handing out tokens
+#: that cannot be used in time.
+_MAX_STALE_HEADERS = 3
 
 
 class Pipeline:
@@ -212,9 +240,10 @@ class Pipeline:
         Raises:
             APIStatusError: (a subclass of) for a non-2xx status, after any retries.
             APIConnectionError: when no response could be had, after any retries.
+            ResponseValidationError: a token request's answer did not decode, after retries.
             TokenRefreshError: when no valid token could be obtained.
         """
-        return await self._send_with_auth(request)
+        return await self._send_with_retries(request)
 
     def _url(self, request: Request) -> tuple[URL, RequestInfo]:
         # Built once per request, already encoded, so aiohttp does not parse it again.
@@ -224,111 +253,110 @@ class Pipeline:
             url += "?" + urlencode(request.params)
         return URL(url, encoded=True), RequestInfo(request.method, url)
 
-    async def _send_with_auth(self, request: Request) -> RawResponse:
+    def _authorizer_for(self, request: Request) -> Authorizer | Authorization | None:
         if not request.authenticated:
-            return await self._send_with_retries(request, None)
+            return None
         if request.token is not None:
-            return await self._send_with_retries(request, Redacted(f"Bearer {request.token}"))
-        if self.authorizer is None:
-            return await self._send_with_retries(request, None)
-        authorization = await self.authorizer.authorize()
-        try:
-            return await self._send_with_retries(request, authorization.header)
-        except APIStatusError as error:
-            if not _is_token_problem(error) or not self.authorizer.invalidate(authorization):
-                raise
-            attempts = error.attempts
-        logger.info(
-            "%s %s was refused for its token; renewing the token and retrying once",
-            request.method,
-            request.path,
-        )
-        self.stats.reauthentications += 1
-        authorization = await self.authorizer.authorize()
-        try:
-            return await self._send_with_retries(
-                request, authorization.header, attempts_before=attempts
-            )
-        except APIStatusError as error:
-            if _is_token_problem(error) and error.status != 401:
-                raise status_error(
-                    error.status,
-                    request=error.request,
-                    body=error.body,
-                    text=error.text,
-                    headers=error.headers,
-                    attempts=error.attempts,
-                    token_problem=True,
-                ) from None
-            raise
+            return Authorization(f"Bearer {request.token}")
+        return self.authorizer
 
-    def _retry_delay(self, attempt: int) -> float:
-        ceiling = min(self._config.backoff_cap, self._config.backoff_base * 2.0 ** (attempt - 1))
+    def _retry_delay(self, retry: int) -> float:
+        """The full-jitter backoff before retry number ``retry`` (1 for the first)."""
+        ceiling = min(self._config.backoff_cap, self._config.backoff_base * 2.0 ** (retry - 1))
         return self._rand() * ceiling
 
-    async def _send_with_retries(
-        self, request: Request, authorization: str | None, *, attempts_before: int = 0
-    ) -> RawResponse:
+    async def _send_with_retries(self, request: Request) -> RawResponse:
         url, info = self._url(request)
         headers = dict(self._headers)
-        if authorization is not None:
-            headers["Authorization"] = authorization
         body: bytes | None = None
         if request.json is not UNSET:
             body = RedactedBytes(dumps(request.json))
             headers["Content-Type"] = "application/json"
         config = self._config
-        idempotent = request.retry_policy is RetryPolicy.IDEMPOTENT
-        attempt = attempts_before
-        tries = 0
+        policy = request.retry_policy
+        idempotent = policy is not RetryPolicy.UNSENT_ONLY
+        max_retries = (
+            config.token_refresh_attempts - 1 if policy is RetryPolicy.TOKEN else config.max_retries
+        )
+        source = self._authorizer_for(request)
+        attempt = 0
+        retries = 0
+        renewed = False
         while True:
             attempt += 1
-            tries += 1
-            final = tries > config.max_retries
-            self.stats.attempts += 1
+            authorization: Authorization | None = None
             try:
-                async with self._limiter:
-                    status, resp_headers, content = await self._send_once(
-                        request, url, info, headers, body, attempt
-                    )
+                authorization, (status, resp_headers, content) = await self._authorize_attempt(
+                    request, source, url, info, headers, body, attempt
+                )
             except APIConnectionError as error:
                 self.stats.errors += 1
-                error.attempts = attempt
-                if final or (error.may_have_been_processed and not idempotent):
+                if retries >= max_retries or (error.may_have_been_processed and not idempotent):
                     raise
-                delay = self._retry_delay(tries)
+                delay = self._retry_delay(retries + 1)
                 reason = error.message
             else:
                 self.stats.responses += 1
                 if 200 <= status < 300:
-                    return RawResponse(
+                    raw = RawResponse(
                         status=status,
                         headers=resp_headers,
                         content=content,
                         request=info,
                         attempts=attempt,
                     )
-                self.stats.errors += 1
-                error_status = self._status_error(status, resp_headers, content, info, attempt)
-                retry_after = parse_retry_after(
-                    resp_headers.get("Retry-After"), now=self._wall_clock()
-                )
-                if isinstance(error_status, RateLimitError):
-                    error_status.retry_after = retry_after
-                if (
-                    final
-                    or status not in RETRYABLE_STATUSES
-                    or (status != 429 and not idempotent)
-                    or (retry_after is not None and retry_after > config.max_retry_after)
-                ):
-                    raise error_status
-                if retry_after is not None:
-                    delay = retry_after
-                    if status == 429:
-                        self._limiter.cool_down(retry_after)
+                    if request.expect is None:
+                        return raw
+                    try:
+                        structure_response(raw, request.expect, secret=True)
+                    except ResponseValidationError as error:
+                        self.stats.errors += 1
+                        if retries >= max_retries:
+                            raise
+                        delay = self._retry_delay(retries + 1)
+                        reason = error.message
+                    else:
+                        return raw
                 else:
-                    delay = self._retry_delay(tries)
-                reason = f"HTTP {status}"
+                    self.stats.errors += 1
+                    retry_after = parse_retry_after(
+                        resp_headers.get("Retry-After"), now=self._wall_clock()
+                    )
+                    error_status = self._status_error(
+                        status, resp_headers, content, info, attempt, retry_after, renewed
+                    )
+                    if (
+                        not renewed
+                        and authorization is not None
+                        and source is not None
+                        and not isinstance(source, Authorization)
+                        and _is_token_problem(error_status)
+                        and source.invalidate(authorization)
+                    ):
+                        # One more attempt with a fresh token; it uses no retry.
+                        renewed = True
+                        self.stats.reauthentications += 1
+                        logger.info(
+                            "%s %s was refused for its token; renewing the token and retrying once",
+                            request.method,
+                            request.path,
+                        )
+                        continue
+                    if (
+                        retries >= max_retries
+                        or status not in RETRYABLE_STATUSES
+                        or (status != 429 and not idempotent)
+                        or (retry_after is not None and retry_after > config.max_retry_after)
+                    ):
+                        raise error_status
+                    if retry_after is not None:
+                        delay = retry_after
+                        if status == 429:
+                            self._limiter.cool_down(retry_after)
+                    else:
+                        delay = self._retry_delay(retries + 1)
+                    reason = f"HTTP {status}"
+            retries += 1
             self.stats.retries += 1
             logger.warning(
                 "%s %s failed (%s, attempt %d); retrying in %.2fs",
@@ -340,6 +368,42 @@ class Pipeline:
             )
             await self._sleep(delay)
 
+    async def _authorize_attempt(
+        self,
+        request: Request,
+        source: Authorizer | Authorization | None,
+        url: URL,
+        info: RequestInfo,
+        headers: dict[str, str],
+        body: bytes | None,
+        attempt: int,
+    ) -> tuple[Authorization | None, tuple[int, CIMultiDictProxy[str], bytes]]:
+        """Wait for a turn and a slot, then send one attempt with a header valid *now*.
+
+        The header is asked for before the slot is taken (a refresh needs a slot of its
+        own) and checked again once the slot is held: when the token expired during the
+        wait, the slot is given back and the session asked again.
+        """
+        for _ in range(_MAX_STALE_HEADERS):
+            if source is None or isinstance(source, Authorization):
+                authorization = source
+            else:
+                authorization = await source.authorize()
+            async with self._limiter:
+                if authorization is not None:
+                    expires_at = authorization.expires_at
+                    if expires_at is not None and self._clock() >= expires_at:
+                        continue  # expired while waiting: never sent
+                    headers = {**headers, "Authorization": authorization.header}
+                self.stats.attempts += 1
+                return authorization, await self._send_once(
+                    request, url, info, headers, body, attempt
+                )
+        raise TokenRefreshError(
+            f"{request.method} {request.path}: every token obtained expired before the "
+            "request's turn came; the tokens' lifetimes are shorter than the client's queue"
+        )
+
     def _status_error(
         self,
         status: int,
@@ -347,15 +411,35 @@ class Pipeline:
         content: bytes,
         info: RequestInfo,
         attempt: int,
+        retry_after: float | None,
+        renewed: bool,
     ) -> APIStatusError:
         text = content[:2000].decode("utf-8", "replace")
         try:
             body = ErrorBody.from_json(loads(content)) if content else None
         except ValueError:
             body = None
-        return status_error(
-            status, request=info, body=body, text=text, headers=headers, attempts=attempt
+        error = status_error(
+            status,
+            request=info,
+            body=body,
+            text=text,
+            headers=headers,
+            attempts=attempt,
+            retry_after=retry_after,
         )
+        if renewed and status != 401 and _is_token_problem(error):
+            # Refused for its token again, with a fresh one: an authentication failure.
+            return status_error(
+                status,
+                request=info,
+                body=body,
+                text=text,
+                headers=headers,
+                attempts=attempt,
+                token_problem=True,
+            )
+        return error
 
     async def _send_once(
         self,
@@ -391,6 +475,17 @@ class Pipeline:
         except aiohttp.ClientError as exc:
             raise APIConnectionError(
                 f"Connection error: {type(exc).__name__}", request=info, attempts=attempt
+            ) from None
+        except ValueError as exc:
+            # aiohttp refuses to build the request (a header value with a control
+            # character, say): nothing was sent. Arguments are checked before this, so
+            # this is a last guard that keeps the error typed; its text may hold a
+            # header value, so it is not kept.
+            raise APIConnectionError(
+                f"Could not send the request: {type(exc).__name__} while building it",
+                request=info,
+                attempts=attempt,
+                sent=False,
             ) from None
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(

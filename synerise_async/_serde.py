@@ -54,8 +54,14 @@ try:  # A faster parser when installed (the ``speedups`` extra).
         """Encode JSON to bytes."""
         return orjson.dumps(value)
 
-except ImportError:  # pragma: no cover - exercised when orjson is absent
-    loads = json.loads
+except ImportError:  # pragma: no cover - exercised when orjson is absent (a subprocess test)
+
+    def loads(data: bytes | str) -> Any:
+        """Decode JSON; nesting too deep for the interpreter is a ``ValueError``, as in orjson."""
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
     def dumps(value: Any) -> bytes:
         """Encode JSON to bytes."""
@@ -156,31 +162,51 @@ def unstructure(obj: Any) -> Any:
     return _fast.unstructure(obj)
 
 
-def _error_lines(exc: BaseException, path: str = "$") -> list[str]:
+def _error_lines(exc: BaseException, path: str = "$", *, secret: bool = False) -> list[str]:
     """One line per problem, each ending with the field's path in wire (camelCase) names.
 
-    Mirrors ``cattrs.transform_error``, which would name Python attributes instead.
+    Mirrors ``cattrs.transform_error``, which would name Python attributes instead. With
+    ``secret``, a line names the kind of problem only: messages can quote the value.
     """
+
+    def line(sub: BaseException, at: str) -> str:
+        what = f"invalid value ({type(sub).__name__})" if secret else format_exception(sub, None)
+        return f"{what} @ {at}"
+
     if isinstance(exc, cattrs.IterableValidationError):
         indexed, plain = exc.group_exceptions()
         lines = [
-            line for sub, note in indexed for line in _error_lines(sub, f"{path}[{note.index!r}]")
+            found
+            for sub, note in indexed
+            for found in _error_lines(sub, f"{path}[{note.index!r}]", secret=secret)
         ]
-        return lines + [f"{format_exception(sub, None)} @ {path}" for sub in plain]
+        return lines + [line(sub, path) for sub in plain]
     if isinstance(exc, cattrs.ClassValidationError):
         named, plain = exc.group_exceptions()
         cls = getattr(exc, "cl", None)
         lines = [
-            line
+            found
             for sub, note in named
-            for line in _error_lines(sub, f"{path}.{to_camel(note.name, cls)}")
+            for found in _error_lines(sub, f"{path}.{to_camel(note.name, cls)}", secret=secret)
         ]
-        return lines + [f"{format_exception(sub, None)} @ {path}" for sub in plain]
-    return [f"{format_exception(exc, None)} @ {path}"]
+        return lines + [line(sub, path) for sub in plain]
+    return [line(exc, path)]
 
 
-def structure_response(raw: RawResponse, cls: type[T]) -> T:
+def _body_text(raw: RawResponse, *, secret: bool) -> str:
+    if secret:
+        return f"<{len(raw.content)} bytes, not kept: the body may hold a token>"
+    return raw.content[:200].decode("utf-8", "replace")
+
+
+def structure_response(raw: RawResponse, cls: type[T], *, secret: bool = False) -> T:
     """Decode a response body into ``cls``.
+
+    Args:
+        raw: the response.
+        cls: the model.
+        secret: the body may hold a credential (a login's answer): an error keeps
+            neither the body's text nor the values in its messages, only field paths.
 
     Raises:
         ResponseValidationError: the body is not JSON, or not of ``cls``'s shape; its
@@ -189,18 +215,18 @@ def structure_response(raw: RawResponse, cls: type[T]) -> T:
     try:
         data = loads(raw.content)
     except ValueError as exc:
-        text = raw.content[:200].decode("utf-8", "replace")
+        detail = "" if secret else f" ({exc})"
         raise ResponseValidationError(
-            f"Response body is not valid JSON ({exc})",
+            f"Response body is not valid JSON{detail}",
             request=raw.request,
             status=raw.status,
-            text=text,
+            text=_body_text(raw, secret=secret),
             attempts=raw.attempts,
         ) from None
-    return structure_data(raw, data, cls)
+    return structure_data(raw, data, cls, secret=secret)
 
 
-def structure_data(raw: RawResponse, data: Any, cls: type[T]) -> T:
+def structure_data(raw: RawResponse, data: Any, cls: type[T], *, secret: bool = False) -> T:
     """Decode already-parsed JSON ``data`` of ``raw`` into ``cls`` (see ``structure_response``)."""
     try:
         return _fast.structure(data, cls)
@@ -209,12 +235,12 @@ def structure_data(raw: RawResponse, data: Any, cls: type[T]) -> T:
     try:
         result = _detailed.structure(data, cls)
     except Exception as exc:  # every decoding failure becomes one typed error
-        lines = tuple(_error_lines(exc))
+        lines = tuple(_error_lines(exc, secret=secret))
         raise ResponseValidationError(
             f"Response does not match {cls.__name__}: " + "; ".join(lines[:5]),
             request=raw.request,
             status=raw.status,
-            text=raw.content[:200].decode("utf-8", "replace"),
+            text=_body_text(raw, secret=secret),
             errors=lines,
             attempts=raw.attempts,
         ) from None

@@ -11,7 +11,15 @@ from typing import TypeVar
 from ._exceptions import InvalidArgumentError
 from ._types import Redacted
 
-__all__ = ["check_enum", "check_int", "check_str", "check_uuid", "check_str_list"]
+__all__ = [
+    "check_credential",
+    "check_enum",
+    "check_int",
+    "check_str",
+    "check_str_list",
+    "check_uuid",
+    "has_control_character",
+]
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -67,6 +75,30 @@ def check_int(
     if maximum is not None and value > maximum:
         raise InvalidArgumentError(name, f"must be <= {maximum}; got {value!r}")
     return value
+
+
+def has_control_character(value: str) -> bool:
+    """Whether ``value`` holds a C0 control character or DEL (never valid in a header)."""
+    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+
+
+def check_credential(name: str, value: object, *, forbidden: str = "") -> str:
+    """Accept an API key, token or GUID: surrounding whitespace (a trailing newline from a
+    file) is stripped; what is left must be non-empty, without control characters or
+    any of ``forbidden``. Returned as :class:`~synerise_async.Redacted`; never shown."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if not stripped:
+            problem = "must be a non-empty string"
+        elif has_control_character(stripped):
+            problem = "must not contain control characters"
+        elif any(c in stripped for c in forbidden):
+            problem = f"must not contain {' or '.join(map(repr, forbidden))}"
+        else:
+            return Redacted(stripped)
+    else:
+        problem = f"must be a string; got {type(value).__name__}"
+    raise InvalidArgumentError(name, f"{problem} (the value is not shown)")
 
 
 def check_str(name: str, value: object, *, secret: bool = False) -> str:

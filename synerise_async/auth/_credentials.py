@@ -25,8 +25,8 @@ import attrs
 from .._config import ClientConfig
 from .._exceptions import AuthenticationError, InvalidArgumentError
 from .._http import Authorization, Authorizer
-from .._types import Response, redact, redact_optional
-from .._validation import check_enum, check_str, check_uuid
+from .._types import Response, redact
+from .._validation import check_credential, check_enum, check_str, check_uuid
 from ..models.auth import IdentityProvider, MfaType
 from ._session import SessionToken, TokenSession
 from ._tokens import IssuedToken
@@ -49,6 +49,18 @@ __all__ = [
 MfaCode = str | Callable[[], Awaitable[str]]
 
 _FOREVER = 10 * 365 * 24 * 3600.0
+
+
+def _api_key(value: object) -> str:
+    return check_credential("api_key", value)
+
+
+def _guid(value: object) -> str:
+    return str(check_credential("guid", value, forbidden=":"))  # not a secret
+
+
+def _optional_token(value: object) -> str | None:
+    return None if value is None else check_credential("token", value)
 
 
 class Credentials(abc.ABC):
@@ -115,7 +127,6 @@ class _TokenCredentials(Credentials):
             renewable=self._renewable,
             clock=clock,
             wall_clock=wall_clock,
-            sleep=sleep,
         )
 
 
@@ -128,10 +139,7 @@ class WorkspaceAuth(_TokenCredentials):
         api_key: the Workspace API key (never shown in a repr).
     """
 
-    api_key: str = attrs.field(repr=False, converter=redact)
-
-    def __attrs_post_init__(self) -> None:
-        check_str("api_key", self.api_key, secret=True)
+    api_key: str = attrs.field(repr=False, converter=_api_key)
 
     async def fetch_token(
         self, client: SyneriseClient, current: SessionToken | None
@@ -239,7 +247,7 @@ class ProfileAuth(_TokenCredentials):
     logging in again once it has expired or a refresh is refused.
     """
 
-    api_key: str = attrs.field(repr=False, converter=redact)
+    api_key: str = attrs.field(repr=False, converter=_api_key)
     anonymous_uuid: str | None = None
     device_id: str | None = None
     login_fields: dict[str, Any] = attrs.field(factory=dict, repr=False)
@@ -256,7 +264,7 @@ class ProfileAuth(_TokenCredentials):
             device_id: the device, when the login comes from one.
         """
         return cls(
-            api_key=check_str("api_key", api_key, secret=True),
+            api_key=api_key,
             anonymous_uuid=check_uuid("uuid", uuid),
             device_id=device_id,
         )
@@ -280,7 +288,7 @@ class ProfileAuth(_TokenCredentials):
 
         all_fields: ProfileLoginFields = {
             **fields,
-            "api_key": api_key,
+            "api_key": check_credential("api_key", api_key),
             "identity_provider": check_enum(
                 "identity_provider", identity_provider, IdentityProvider
             ),
@@ -339,12 +347,8 @@ class BasicAuth(Credentials):
         api_key: the Workspace API key (never shown in a repr).
     """
 
-    guid: str
-    api_key: str = attrs.field(repr=False, converter=redact)
-
-    def __attrs_post_init__(self) -> None:
-        check_str("guid", self.guid)
-        check_str("api_key", self.api_key, secret=True)
+    guid: str = attrs.field(converter=_guid)
+    api_key: str = attrs.field(repr=False, converter=_api_key)
 
     def authorizer(
         self,
@@ -384,7 +388,11 @@ class TokenAuth(_TokenCredentials):
     near each expiry and after a 401.
     """
 
-    token: str | None = attrs.field(default=None, repr=False, converter=redact_optional)
+    token: str | None = attrs.field(
+        default=None,
+        repr=False,
+        converter=_optional_token,
+    )
     provider: Callable[[], Awaitable[str]] | None = attrs.field(
         default=None, kw_only=True, repr=False
     )
@@ -392,9 +400,7 @@ class TokenAuth(_TokenCredentials):
     def __attrs_post_init__(self) -> None:
         if (self.token is None) == (self.provider is None):
             raise InvalidArgumentError("token", "give either a token or provider=, not both")
-        if self.token is not None:
-            check_str("token", self.token, secret=True)
-        elif not callable(self.provider):
+        if self.token is None and not callable(self.provider):
             raise InvalidArgumentError("provider", "must be an async callable returning a token")
 
     @property
@@ -408,7 +414,7 @@ class TokenAuth(_TokenCredentials):
         if self.provider is None:
             assert self.token is not None
             return IssuedToken(value=self.token)
-        return IssuedToken(value=check_str("provider()", await self.provider(), secret=True))
+        return IssuedToken(value=check_credential("provider()", await self.provider()))
 
     def authorizer(
         self,

@@ -11,18 +11,28 @@ Policy:
 - **Must window** (no valid token): requests wait for the one refresh in flight (started
   by whoever came first). Its failure reaches each waiter as ``TokenRefreshError`` with
   the cause; the next request starts a new refresh.
+- **One retry budget**: a refresh is one pass of the credentials' flow; each token
+  request in it is retried by the pipeline within ``token_refresh_attempts`` attempts
+  (malformed answers included). Nothing here retries on top of that.
+- **Refused credentials are final for a while**: when the API refuses the login itself
+  (401/403), the refresh fails with :class:`~synerise_async.LoginRefusedError`, and for
+  ``refused_login_backoff`` seconds every request gets that error at once instead of
+  sending the refused credentials again. Other non-transient failures (an MFA code
+  missing, a provider that raised) are held back the same way.
 - **Single flight, shielded**: there is never more than one refresh task; waiters await
   it through ``asyncio.shield``, so cancelling any of them (even the one that started
   it) does not cancel it for the others.
 - **After a 401**: ``invalidate`` drops the token only if it is still the one that failed
   (another request may have renewed it already), so N failing requests cause one renewal.
+- **Implausible lifetimes** (an expiry at or before the issue time, an issue time in
+  the wrong unit) are treated as unknown: the default lifetime applies and one warning
+  is logged per token, so a server's odd clock never makes a login per request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 
@@ -33,12 +43,13 @@ from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     ClientStateError,
-    InternalServerError,
-    RateLimitError,
+    LoginRefusedError,
+    ResponseValidationError,
     TokenRefreshError,
 )
-from .._http import Authorization
+from .._http import RETRYABLE_STATUSES, Authorization
 from .._types import Redacted
+from .._validation import has_control_character
 from ._tokens import IssuedToken, token_timing
 
 __all__ = ["Fetch", "SessionToken", "TokenSession"]
@@ -58,8 +69,8 @@ class SessionToken:
     generation: int
 
     def header(self) -> Authorization:
-        """The Authorization header for this token."""
-        return Authorization(f"Bearer {self.value}", self)
+        """The Authorization header for this token (not to be sent from ``expires_at`` on)."""
+        return Authorization(f"Bearer {self.value}", self, self.expires_at)
 
 
 #: Obtains a token; receives the current token while it is still valid (for kinds that
@@ -67,10 +78,51 @@ class SessionToken:
 Fetch = Callable[["SessionToken | None"], Awaitable[IssuedToken]]
 
 
-def _retryable(exc: BaseException) -> bool:
-    return isinstance(exc, APIConnectionError | RateLimitError | InternalServerError) or (
-        isinstance(exc, APIStatusError) and exc.status == 408
+def _transient(exc: BaseException) -> bool:
+    """Whether obtaining a token may work when simply tried again."""
+    if isinstance(exc, APIStatusError):
+        return exc.status in RETRYABLE_STATUSES
+    return isinstance(exc, APIConnectionError | ResponseValidationError | TokenRefreshError)
+
+
+def _refused(exc: BaseException) -> APIStatusError | None:
+    """The login's own refusal, when ``exc`` is one (401 or 403 to a token request)."""
+    if isinstance(exc, LoginRefusedError):
+        return exc
+    if isinstance(exc, APIStatusError) and exc.status in (401, 403):
+        return exc
+    return None
+
+
+def _login_refused(name: str, refused: APIStatusError) -> LoginRefusedError:
+    return LoginRefusedError(
+        f"{name}: the API refused the credentials ({refused.message})",
+        request=refused.request,
+        status=refused.status,
+        body=refused.body,
+        text=refused.text,
+        headers=refused.headers,
+        attempts=refused.attempts,
     )
+
+
+def _fresh(exc: TokenRefreshError) -> TokenRefreshError:
+    """A new instance for one waiter: one shared instance would collect every waiter's
+    traceback."""
+    if isinstance(exc, LoginRefusedError):
+        copy: TokenRefreshError = LoginRefusedError(
+            exc.message,
+            request=exc.request,
+            status=exc.status,
+            body=exc.body,
+            text=exc.text,
+            headers=exc.headers,
+            attempts=exc.attempts,
+        )
+    else:
+        copy = TokenRefreshError(str(exc))
+    copy.__cause__ = exc.__cause__
+    return copy
 
 
 class TokenSession:
@@ -78,12 +130,11 @@ class TokenSession:
 
     Args:
         fetch: obtains a new token (a login, or a refresh with the current token).
-        config: margins, default lifetime, refresh attempts and backoff.
+        config: margins, default lifetime, the refused-login back-off.
         name: what to call the credentials in logs (never a secret).
         renewable: whether a new token can be had after the first (False for a fixed token).
         clock: the monotonic clock; tests pass a fake one.
         wall_clock: the epoch clock, used only when the server gives no issue time.
-        sleep: the sleep used between refresh attempts.
     """
 
     def __init__(
@@ -95,8 +146,6 @@ class TokenSession:
         renewable: bool = True,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-        rand: Callable[[], float] = random.random,
     ) -> None:
         self._fetch = fetch
         self._config = config
@@ -104,12 +153,13 @@ class TokenSession:
         self._renewable = renewable
         self._clock = clock
         self._wall_clock = wall_clock
-        self._sleep = sleep
-        self._rand = rand
         self._token: SessionToken | None = None
         self._task: asyncio.Task[SessionToken] | None = None
         self._background_retry_at = 0.0
+        #: A non-transient failure (refused credentials) and until when it is held.
+        self._held: tuple[TokenRefreshError, float] | None = None
         self._generation = 0
+        self._closed = False
         #: How many tokens were obtained (logins and refreshes that succeeded).
         self.tokens_obtained = 0
 
@@ -130,7 +180,9 @@ class TokenSession:
         """A token that is valid now, refreshing as the policy says.
 
         Raises:
-            TokenRefreshError: no valid token is left and the refresh failed.
+            LoginRefusedError: the API refused the credentials (now, or within the
+                refused-login back-off).
+            TokenRefreshError: no valid token is left and obtaining one failed.
         """
         token = self._token
         now = self._clock()
@@ -142,6 +194,11 @@ class TokenSession:
             raise TokenRefreshError(
                 f"{self._name}: the token has expired and these credentials cannot renew it"
             )
+        held = self._held
+        if held is not None:
+            if now < held[1]:
+                raise _fresh(held[0])
+            self._held = None
         return await self._wait_for_refresh()
 
     def invalidate(self, authorization: Authorization) -> bool:
@@ -159,6 +216,8 @@ class TokenSession:
 
     def _refresh_in_background(self, now: float) -> None:
         if (self._task is not None and not self._task.done()) or now < self._background_retry_at:
+            return
+        if self._held is not None and now < self._held[1]:
             return
         logger.debug(
             "%s: token enters its refresh window; refreshing in the background", self._name
@@ -179,75 +238,90 @@ class TokenSession:
         exc = task.exception()  # retrieved here, so it is never "never retrieved"
         if exc is not None:
             self._background_retry_at = self._clock() + self._config.backoff_base
-            logger.warning("%s: token refresh failed: %s", self._name, exc)
+            logger.warning("%s: %s", self._name, exc)
 
     async def _wait_for_refresh(self) -> SessionToken:
         task = self._start_refresh()
+        current = asyncio.current_task()
+        # Compared after the wait, not read as a flag: a task group on Python 3.11/3.12
+        # can leave a task's count above zero without a cancellation of its own pending.
+        cancelling = current.cancelling() if current is not None else 0
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if task.cancelled() and current is not None and not current.cancelling():
+            cancelled_here = current is not None and current.cancelling() > cancelling
+            if task.cancelled() and self._closed and not cancelled_here:
                 # The refresh was stopped by aclose(), not this waiter: say so, typed.
                 raise ClientStateError(
                     f"{self._name}: the client closed during a token refresh"
                 ) from None
             raise
         except TokenRefreshError as exc:
-            # A fresh error per waiter: one shared instance would collect every waiter's
-            # traceback.
-            raise TokenRefreshError(str(exc)) from exc.__cause__
+            raise _fresh(exc) from exc.__cause__
 
     async def _refresh(self) -> SessionToken:
-        attempts = self._config.token_refresh_attempts
-        last: Exception | None = None
-        for attempt in range(1, attempts + 1):
-            now = self._clock()
-            current = self._token if self._token and now < self._token.expires_at else None
-            sent_at = now
-            try:
-                issued = await self._fetch(current)
-            except Exception as exc:  # every failure reaches the waiters, typed
-                last = exc
-                if not _retryable(exc) or attempt == attempts:
-                    break
-                delay = self._rand() * min(
-                    self._config.backoff_cap, self._config.backoff_base * 2.0**attempt
+        now = self._clock()
+        current = self._token if self._token and now < self._token.expires_at else None
+        sent_at = now
+        try:
+            issued = await self._fetch(current)
+            if has_control_character(issued.value) or not issued.value:
+                raise TokenRefreshError(
+                    f"{self._name}: the API issued a token that cannot be sent in a header"
                 )
-                logger.warning(
-                    "%s: token request failed (%s); trying again in %.2fs", self._name, exc, delay
-                )
-                await self._sleep(delay)
-                continue
-            timing = token_timing(
-                issued,
-                sent_at=sent_at,
-                wall_now=self._wall_clock(),
-                default_lifetime=self._config.default_token_lifetime,
-            )
-            self._generation += 1
-            token = SessionToken(
-                value=issued.value,
-                refresh_at=timing.expires_at - self._config.refresh_margin_for(timing.lifetime),
-                expires_at=timing.expires_at,
-                lifetime=timing.lifetime,
-                source=timing.source,
-                generation=self._generation,
-            )
-            self._token = token
-            self.tokens_obtained += 1
-            logger.info(
-                "%s: obtained token #%d (lifetime %.1fs from %s)",
+        except Exception as exc:  # every failure reaches the waiters, typed
+            raise self._failure(exc) from exc
+        timing = token_timing(
+            issued,
+            sent_at=sent_at,
+            wall_now=self._wall_clock(),
+            default_lifetime=self._config.default_token_lifetime,
+        )
+        if timing.implausible:
+            logger.warning(
+                "%s: the token's lifetime cannot be right (%s); assuming %.0fs",
                 self._name,
-                token.generation,
-                token.lifetime,
-                token.source,
+                timing.implausible,
+                timing.lifetime,
             )
-            return token
-        raise TokenRefreshError(f"{self._name}: could not obtain a token: {last}") from last
+        self._generation += 1
+        token = SessionToken(
+            value=issued.value,
+            refresh_at=timing.expires_at - self._config.refresh_margin_for(timing.lifetime),
+            expires_at=timing.expires_at,
+            lifetime=timing.lifetime,
+            source=timing.source,
+            generation=self._generation,
+        )
+        self._token = token
+        self._held = None
+        self.tokens_obtained += 1
+        logger.info(
+            "%s: obtained token #%d (lifetime %.1fs from %s)",
+            self._name,
+            token.generation,
+            token.lifetime,
+            token.source,
+        )
+        return token
+
+    def _failure(self, exc: Exception) -> TokenRefreshError:
+        """The error a failed refresh reports; a non-transient one is held back for the
+        refused-login back-off."""
+        refused = _refused(exc)
+        if refused is not None:
+            error: TokenRefreshError = _login_refused(self._name, refused)
+        elif isinstance(exc, TokenRefreshError) and not isinstance(exc, LoginRefusedError):
+            error = TokenRefreshError(str(exc))
+        else:
+            error = TokenRefreshError(f"{self._name}: could not obtain a token: {exc}")
+        if not _transient(exc) and self._config.refused_login_backoff > 0:
+            self._held = (error, self._clock() + self._config.refused_login_backoff)
+        return error
 
     async def aclose(self) -> None:
         """Cancel a refresh in flight and wait for it to end."""
+        self._closed = True
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()

@@ -15,6 +15,11 @@ issued it. A local clock that is behind or ahead therefore never makes a token l
 valid past its real expiry. Only when the server gives no issue time at all is the local
 wall clock used, and then a result that is already in the past falls back to the default
 lifetime rather than trusting a clock that is evidently wrong.
+
+An expiry at or before the issue time (a server clock gone wrong, an issue time sent in
+milliseconds where seconds were expected) is not believed either: the default lifetime
+applies and ``TokenTiming.implausible`` says why, so the session can warn once per token
+instead of logging in for every request.
 """
 
 from __future__ import annotations
@@ -66,11 +71,14 @@ class TokenTiming:
         lifetime: seconds the token is valid for, as measured.
         expires_at: the monotonic time from which the token is treated as expired.
         source: where the expiry came from ("expiration", "exp" or "default").
+        implausible: why the expiry that came was not believed (then the default
+            lifetime applies), or None.
     """
 
     lifetime: float
     expires_at: float
     source: str
+    implausible: str | None = None
 
 
 def read_claims(token: str) -> dict[str, Any] | None:
@@ -129,14 +137,25 @@ def token_timing(
     elif issued.server_date is not None:
         issued_at = issued.server_date  # whole seconds; the safety margin covers the rest
     if issued_at is not None:
-        return _timing(expiry - issued_at, sent_at, source)
+        lifetime = expiry - issued_at
+        if lifetime > 0:
+            return _timing(lifetime, sent_at, source)
+        why = f"{source} {expiry:.0f} is not after the issue time {issued_at:.0f}"
+        return _timing(default_lifetime, sent_at, "default", implausible=why)
     remaining = expiry - wall_now
     if remaining <= 0:
-        return _timing(default_lifetime, sent_at, "default")
+        why = f"{source} {expiry:.0f} has passed by the local clock"
+        return _timing(default_lifetime, sent_at, "default", implausible=why)
     return _timing(remaining, sent_at, source)
 
 
-def _timing(lifetime: float, sent_at: float, source: str) -> TokenTiming:
-    lifetime = max(0.0, lifetime)
+def _timing(
+    lifetime: float, sent_at: float, source: str, *, implausible: str | None = None
+) -> TokenTiming:
     safety = min(DEFAULT_EXPIRY_SAFETY, lifetime / 10)
-    return TokenTiming(lifetime=lifetime, expires_at=sent_at + lifetime - safety, source=source)
+    return TokenTiming(
+        lifetime=lifetime,
+        expires_at=sent_at + lifetime - safety,
+        source=source,
+        implausible=implausible,
+    )

@@ -148,7 +148,12 @@ async def test_skip_resumes(fake: FakeSynerise, client: SyneriseClient) -> None:
 
 
 async def test_transient_faults_are_retried(fake: FakeSynerise, client: SyneriseClient) -> None:
-    fake.faults.rate_limit(3, retry_after=0.01).error(503, count=3).error(502, count=2, path=LIST)
+    # On the automation routes: a login has a budget of its own (see tests/auth).
+    automation = "/automation-brain/*"
+    fake.faults.rate_limit(3, retry_after=0.01, path=automation).error(
+        503, count=3, path=automation
+    )
+    fake.faults.error(502, count=2, path=LIST)
     fake.faults.random(0.05, kinds=("rate_limit", "error"), retry_after=0.01)
     records = await collect(audit_workflows(client, page_size=30))
     assert Counter(r.key for r in records).most_common(1)[0][1] == 1

@@ -7,10 +7,11 @@ fake server) is covered in tests/test_client_auth.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
-from synerise_async import ClientConfig, ClientStateError, TokenRefreshError
+from synerise_async import ClientConfig, ClientStateError, LoginRefusedError, TokenRefreshError
 from synerise_async._exceptions import (
     AuthenticationError,
     InternalServerError,
@@ -52,18 +53,12 @@ class Source:
         )
 
 
-async def no_sleep(_: float) -> None:
-    await asyncio.sleep(0)
-
-
 def make(clock: FakeClock, source: Source, **config: object) -> TokenSession:
     return TokenSession(
         source,
         config=ClientConfig(**config),  # type: ignore[arg-type]
         name="test",
         clock=clock,
-        sleep=no_sleep,
-        rand=lambda: 0.5,
     )
 
 
@@ -151,7 +146,7 @@ async def test_cancelling_the_waiter_that_started_the_refresh_does_not_cancel_it
 async def test_failed_refresh_keeps_the_valid_token_and_retries_later() -> None:
     clock = FakeClock()
     source = Source(clock, lifetime=100)
-    session = make(clock, source, token_refresh_attempts=1)
+    session = make(clock, source)
     first = await session.get_token()
     clock.now += 85
     source.failures = [_server_error()]
@@ -167,32 +162,145 @@ async def test_failed_refresh_keeps_the_valid_token_and_retries_later() -> None:
     assert (await session.get_token()).value == "token-3"
 
 
-async def test_refresh_is_retried_with_backoff_then_reports_the_cause() -> None:
+async def test_a_failed_refresh_is_one_fetch_then_the_next_request_tries_again() -> None:
+    # The pipeline retries each token request within its budget; the session adds no
+    # loop of its own on top (3 x 5 login requests per refresh before).
     clock = FakeClock()
     source = Source(clock)
-    source.failures = [_server_error(), _server_error(), _server_error()]
-    session = make(clock, source, token_refresh_attempts=3)
-    with pytest.raises(TokenRefreshError) as info:
-        await session.get_token()
-    assert source.calls == 3
-    assert isinstance(info.value.__cause__, InternalServerError)
-    # The next request starts a new refresh, which now succeeds.
-    assert (await session.get_token()).value == "token-4"
-
-
-async def test_authentication_failure_is_not_retried() -> None:
-    clock = FakeClock()
-    source = Source(clock)
-    source.failures = [
-        AuthenticationError(
-            "HTTP 401", request=RequestInfo("POST", "http://x"), status=401, body=None
-        )
-    ]
+    source.failures = [_server_error()]
     session = make(clock, source)
     with pytest.raises(TokenRefreshError) as info:
         await session.get_token()
+    assert not isinstance(info.value, LoginRefusedError)
     assert source.calls == 1
-    assert isinstance(info.value.__cause__, AuthenticationError)
+    assert isinstance(info.value.__cause__, InternalServerError)
+    # A transient failure is not held: the next request starts a new refresh at once.
+    assert (await session.get_token()).value == "token-2"
+
+
+def _refused(status: int = 401) -> AuthenticationError:
+    return AuthenticationError(
+        f"HTTP {status}: bad key",
+        request=RequestInfo("POST", "http://x/login"),
+        status=status,
+        body=None,
+        attempts=1,
+    )
+
+
+async def test_refused_credentials_are_final_for_the_backoff_and_catchable_as_authentication() -> (
+    None
+):
+    clock = FakeClock()
+    source = Source(clock)
+    source.failures = [_refused()]
+    session = make(clock, source, refused_login_backoff=5.0)
+    with pytest.raises(AuthenticationError) as info:
+        await session.get_token()
+    error = info.value
+    assert isinstance(error, LoginRefusedError)
+    assert isinstance(error, TokenRefreshError)
+    assert (error.status, error.attempts) == (401, 1)
+    assert isinstance(error.__cause__, AuthenticationError)
+    # Within the back-off: the refused credentials are not sent again, every call fails
+    # at once with its own instance of the same error.
+    for _ in range(50):
+        with pytest.raises(LoginRefusedError) as again:
+            await session.get_token()
+        assert again.value is not error
+        assert again.value.status == 401
+    assert source.calls == 1
+    clock.now += 5.0  # past the back-off: one new attempt, which works
+    assert (await session.get_token()).value == "token-2"
+    assert source.calls == 2
+
+
+async def test_a_refused_background_refresh_keeps_serving_the_valid_token() -> None:
+    clock = FakeClock()
+    source = Source(clock, lifetime=100)
+    session = make(clock, source, refused_login_backoff=30.0)
+    first = await session.get_token()
+    clock.now += 85  # early window
+    source.failures = [_refused(403)]
+    assert await session.get_token() is first
+    await asyncio.sleep(0.01)
+    assert source.calls == 2
+    clock.now += 5  # past the background retry delay, but within the back-off
+    assert await session.get_token() is first
+    await asyncio.sleep(0.01)
+    assert source.calls == 2  # the refused credentials were not sent again
+    clock.now += 20  # expired, still within the back-off
+    with pytest.raises(LoginRefusedError):
+        await session.get_token()
+    assert source.calls == 2
+
+
+async def test_a_non_transient_failure_is_held_too() -> None:
+    clock = FakeClock()
+    source = Source(clock)
+    source.failures = [ValueError("the provider broke")]
+    session = make(clock, source)
+    for _ in range(3):
+        with pytest.raises(TokenRefreshError, match="the provider broke"):
+            await session.get_token()
+    assert source.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("expiration", "created_ms", "why"),
+    [
+        (1_700_000_000.0, 1_700_000_000_000.0, "not after"),  # expiry == issue time
+        (1_699_999_000.0, 1_700_000_000_000.0, "not after"),  # expiry before issue
+        (1_700_000_600.0, 1_700_000_000_000_000.0, "not after"),  # "created" in microseconds
+    ],
+)
+async def test_an_implausible_lifetime_means_the_default_and_one_login_per_token(
+    expiration: float, created_ms: float, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    calls = 0
+
+    async def fetch(current: SessionToken | None) -> IssuedToken:
+        nonlocal calls
+        calls += 1
+        return IssuedToken(value=f"t{calls}", expiration=expiration, created_ms=created_ms)
+
+    session = TokenSession(fetch, config=ClientConfig(), name="odd", clock=clock)
+    with caplog.at_level("WARNING", logger="synerise_async.auth"):
+        tokens = [await session.get_token() for _ in range(100)]
+    assert calls == 1
+    assert {t.value for t in tokens} == {"t1"}
+    assert tokens[0].source == "default"
+    assert tokens[0].lifetime == ClientConfig().default_token_lifetime
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert why in warnings[0].getMessage()
+
+
+async def test_a_stale_cancelling_count_does_not_turn_aclose_into_a_cancellation() -> None:
+    # On Python 3.11/3.12 a task that ran a failing TaskGroup keeps cancelling() > 0.
+    # A waiter in that state must still get ClientStateError when aclose() stops the
+    # refresh, and a real cancellation of the waiter must still be a cancellation.
+    clock = FakeClock()
+    source = Source(clock)
+    source.gate = asyncio.Event()
+    session = make(clock, source)
+
+    async def waiter() -> SessionToken:
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()  # leave the count at 1, as such a task group does...
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(0)  # ...and its cancellation taken, as the group does
+        assert task.cancelling() == 1
+        return await session.get_token()
+
+    async with asyncio.timeout(5):
+        task = asyncio.create_task(waiter())
+        await asyncio.sleep(0.01)
+        await session.aclose()
+        with pytest.raises(ClientStateError, match="closed during a token refresh"):
+            await task
 
 
 async def test_each_waiter_gets_its_own_error_instance() -> None:
@@ -200,7 +308,7 @@ async def test_each_waiter_gets_its_own_error_instance() -> None:
     source = Source(clock)
     source.gate = asyncio.Event()
     source.failures = [ValueError("boom")]
-    session = make(clock, source, token_refresh_attempts=1)
+    session = make(clock, source)
     waiters = [asyncio.create_task(session.get_token()) for _ in range(3)]
     await asyncio.sleep(0)
     source.gate.set()

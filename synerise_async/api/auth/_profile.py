@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 from ..._exceptions import InvalidArgumentError
 from ..._serde import unstructure
 from ..._types import UNSET
-from ..._validation import check_enum, check_str, check_str_list
+from ..._validation import check_credential, check_enum, check_str, check_str_list
 from ...models.auth import Agreements, IdentityProvider, ProfileLoginBody
 
 __all__ = ["ProfileLoginFields", "ProfileLoginOptions", "profile_login_body"]
@@ -77,7 +77,7 @@ def profile_login_body(fields: ProfileLoginFields, *, ip_address: str | None = N
     if attributes is not UNSET and not isinstance(attributes, Mapping):
         raise InvalidArgumentError("attributes", f"must be a mapping; got {attributes!r}")
     body = ProfileLoginBody(
-        api_key=check_str("api_key", fields["api_key"], secret=True),
+        api_key=check_credential("api_key", fields["api_key"]),
         identity_provider=check_enum(
             "identity_provider", fields["identity_provider"], IdentityProvider
         ),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..._http import Request, RetryPolicy
 from ..._serde import structure_response
 from ..._types import UNSET, RawResponse, Response, Unset
-from ..._validation import check_str, check_uuid
+from ..._validation import check_credential, check_str, check_uuid
 from ...models.auth import ProfileToken
 from .._paths import ANONYMOUS_PROFILE_LOGIN
 
@@ -24,7 +24,7 @@ def _get_kwargs(
     *, api_key: str, uuid: str | uuid_module.UUID, device_id: str | Unset = UNSET
 ) -> Request:
     body: dict[str, Any] = {
-        "apiKey": check_str("api_key", api_key, secret=True),
+        "apiKey": check_credential("api_key", api_key),
         "uuid": check_uuid("uuid", uuid),
     }
     if not isinstance(device_id, Unset):
@@ -34,12 +34,13 @@ def _get_kwargs(
         path=ANONYMOUS_PROFILE_LOGIN,
         json=body,
         authenticated=False,
-        retry=RetryPolicy.IDEMPOTENT,
+        retry=RetryPolicy.TOKEN,
+        expect=ProfileToken,
     )
 
 
 def _parse_response(raw: RawResponse) -> ProfileToken:
-    return structure_response(raw, ProfileToken)
+    return structure_response(raw, ProfileToken, secret=True)
 
 
 def _build_response(raw: RawResponse) -> Response[ProfileToken]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Unpack
 from ..._http import Request, RetryPolicy
 from ..._serde import structure_response
 from ..._types import RawResponse, Response
-from ..._validation import check_str
+from ..._validation import check_credential
 from ...models.auth import ConditionalLoginResult
 from .._paths import CONDITIONAL_PROFILE_LOGIN
 from ._profile import ProfileLoginFields, profile_login_body
@@ -27,13 +27,14 @@ def _get_kwargs(*, token: str, **fields: Unpack[ProfileLoginFields]) -> Request:
         method="POST",
         path=CONDITIONAL_PROFILE_LOGIN,
         json=profile_login_body(fields),
-        token=check_str("token", token, secret=True),
-        retry=RetryPolicy.IDEMPOTENT,
+        token=check_credential("token", token),
+        retry=RetryPolicy.TOKEN,
+        expect=ConditionalLoginResult,
     )
 
 
 def _parse_response(raw: RawResponse) -> ConditionalLoginResult:
-    return structure_response(raw, ConditionalLoginResult)
+    return structure_response(raw, ConditionalLoginResult, secret=True)
 
 
 def _build_response(raw: RawResponse) -> Response[ConditionalLoginResult]:

@@ -26,12 +26,13 @@ def _get_kwargs(**fields: Unpack[ProfileLoginFields]) -> Request:
         path=PROFILE_LOGIN,
         json=profile_login_body(fields),
         authenticated=False,
-        retry=RetryPolicy.IDEMPOTENT,
+        retry=RetryPolicy.TOKEN,
+        expect=ProfileToken,
     )
 
 
 def _parse_response(raw: RawResponse) -> ProfileToken:
-    return structure_response(raw, ProfileToken)
+    return structure_response(raw, ProfileToken, secret=True)
 
 
 def _build_response(raw: RawResponse) -> Response[ProfileToken]:

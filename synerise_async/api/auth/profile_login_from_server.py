@@ -25,12 +25,13 @@ def _get_kwargs(*, ip_address: str, **fields: Unpack[ProfileLoginFields]) -> Req
         method="POST",
         path=PROFILE_LOGIN_FROM_SERVER,
         json=profile_login_body(fields, ip_address=ip_address),
-        retry=RetryPolicy.IDEMPOTENT,
+        retry=RetryPolicy.TOKEN,
+        expect=ProfileToken,
     )
 
 
 def _parse_response(raw: RawResponse) -> ProfileToken:
-    return structure_response(raw, ProfileToken)
+    return structure_response(raw, ProfileToken, secret=True)
 
 
 def _build_response(raw: RawResponse) -> Response[ProfileToken]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..._http import Request, RetryPolicy
 from ..._serde import structure_response
 from ..._types import RawResponse, Response
-from ..._validation import check_str
+from ..._validation import check_credential
 from ...models.auth import ProfileToken
 from .._paths import REFRESH_PROFILE_TOKEN
 
@@ -23,14 +23,15 @@ def _get_kwargs(*, token: str, api_key: str) -> Request:
     return Request(
         method="POST",
         path=REFRESH_PROFILE_TOKEN,
-        json={"apiKey": check_str("api_key", api_key, secret=True)},
-        token=check_str("token", token, secret=True),
-        retry=RetryPolicy.IDEMPOTENT,
+        json={"apiKey": check_credential("api_key", api_key)},
+        token=check_credential("token", token),
+        retry=RetryPolicy.TOKEN,
+        expect=ProfileToken,
     )
 
 
 def _parse_response(raw: RawResponse) -> ProfileToken:
-    return structure_response(raw, ProfileToken)
+    return structure_response(raw, ProfileToken, secret=True)
 
 
 def _build_response(raw: RawResponse) -> Response[ProfileToken]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..._http import Request, RetryPolicy
 from ..._serde import structure_response
 from ..._types import RawResponse, Response
-from ..._validation import check_str, check_uuid
+from ..._validation import check_credential, check_uuid
 from ...models.auth import UserLoginResult
 from .._paths import SELECT_WORKSPACE
 
@@ -25,13 +25,14 @@ def _get_kwargs(*, workspace_uuid: str | uuid.UUID, token: str | None = None) ->
     return Request(
         method="POST",
         path=SELECT_WORKSPACE.format(workspace_uuid=check_uuid("workspace_uuid", workspace_uuid)),
-        token=None if token is None else check_str("token", token, secret=True),
-        retry=RetryPolicy.IDEMPOTENT,
+        token=None if token is None else check_credential("token", token),
+        retry=RetryPolicy.TOKEN,
+        expect=UserLoginResult,
     )
 
 
 def _parse_response(raw: RawResponse) -> UserLoginResult:
-    return structure_response(raw, UserLoginResult)
+    return structure_response(raw, UserLoginResult, secret=True)
 
 
 def _build_response(raw: RawResponse) -> Response[UserLoginResult]:

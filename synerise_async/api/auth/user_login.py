@@ -46,12 +46,13 @@ def _get_kwargs(
         path=USER_LOGIN,
         json=body,
         authenticated=False,
-        retry=RetryPolicy.IDEMPOTENT,
+        retry=RetryPolicy.TOKEN,
+        expect=UserLoginResult,
     )
 
 
 def _parse_response(raw: RawResponse) -> UserLoginResult:
-    return structure_response(raw, UserLoginResult)
+    return structure_response(raw, UserLoginResult, secret=True)
 
 
 def _build_response(raw: RawResponse) -> Response[UserLoginResult]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..._http import Request, RetryPolicy
 from ..._serde import structure_response
 from ..._types import UNSET, RawResponse, Response, Unset
-from ..._validation import check_enum, check_str
+from ..._validation import check_credential, check_enum, check_str
 from ...models.auth import MfaType, UserLoginResult
 from .._paths import USER_MFA_LOGIN
 
@@ -36,13 +36,14 @@ def _get_kwargs(
         path=USER_MFA_LOGIN,
         params={"mfaType": check_enum("mfa_type", mfa_type, MfaType).value},
         json=body,
-        token=check_str("token", token, secret=True),
-        retry=RetryPolicy.IDEMPOTENT,
+        token=check_credential("token", token),
+        retry=RetryPolicy.TOKEN,
+        expect=UserLoginResult,
     )
 
 
 def _parse_response(raw: RawResponse) -> UserLoginResult:
-    return structure_response(raw, UserLoginResult)
+    return structure_response(raw, UserLoginResult, secret=True)
 
 
 def _build_response(raw: RawResponse) -> Response[UserLoginResult]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ..._http import Request, RetryPolicy
 from ..._serde import structure_response
 from ..._types import RawResponse, Response
-from ..._validation import check_str
+from ..._validation import check_credential
 from ...models.auth import WorkspaceToken
 from .._paths import WORKSPACE_LOGIN
 
@@ -24,14 +24,15 @@ def _get_kwargs(*, api_key: str) -> Request:
     return Request(
         method="POST",
         path=WORKSPACE_LOGIN,
-        json={"apiKey": check_str("api_key", api_key, secret=True)},
+        json={"apiKey": check_credential("api_key", api_key)},
         authenticated=False,
-        retry=RetryPolicy.IDEMPOTENT,
+        retry=RetryPolicy.TOKEN,
+        expect=WorkspaceToken,
     )
 
 
 def _parse_response(raw: RawResponse) -> WorkspaceToken:
-    return structure_response(raw, WorkspaceToken)
+    return structure_response(raw, WorkspaceToken, secret=True)
 
 
 def _build_response(raw: RawResponse) -> Response[WorkspaceToken]:
