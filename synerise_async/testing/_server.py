@@ -314,8 +314,8 @@ class FakeSynerise:
     def revoke_every(self, seconds: float) -> None:
         """Revoke every token issued so far once per ``seconds``, until :meth:`stop_revoking`.
 
-        The first revocation comes ``seconds`` after the call. The periods are real
-        time on the server's event loop (not the server clock), at a fixed rate; a new
+        Each revocation comes ``seconds`` after the previous one (the first after the
+        call), in real time on the server's event loop, not on the server clock; a new
         call replaces the period. Called before :meth:`start`, revocation begins when the
         server starts; :meth:`close` stops it, and a restart resumes it.
 
@@ -356,11 +356,9 @@ class FakeSynerise:
             )
 
     async def _revoke_periodically(self, period: float) -> None:
-        loop = asyncio.get_running_loop()
-        due = loop.time()
+        # A fixed delay, not a fixed rate: after a stalled loop, no burst of revocations.
         while True:
-            due += period
-            await asyncio.sleep(max(0.0, due - loop.time()))
+            await asyncio.sleep(period)
             self._state.tokens.revoke_all()
 
     def _cancel_revoker(self) -> None:
