@@ -12,6 +12,7 @@ Run it standalone with ``python -m synerise_async.testing --port 8080``.
 
 from ._faults import Faults
 from ._models import (
+    IssuedToken,
     RecordedRequest,
     SeededProfile,
     SeededUser,
@@ -23,6 +24,7 @@ from ._server import FakeSynerise
 __all__ = [
     "FakeSynerise",
     "Faults",
+    "IssuedToken",
     "RecordedRequest",
     "SeededProfile",
     "SeededUser",

@@ -9,6 +9,7 @@ import attrs
 
 MfaType: TypeAlias = Literal["TOTP_AUTHENTICATOR", "EMAIL"]
 AuthKind: TypeAlias = Literal["bearer", "basic"]
+TokenKind: TypeAlias = Literal["workspace", "user", "profile", "anonymous_profile"]
 
 
 @attrs.frozen
@@ -110,6 +111,15 @@ class RecordedRequest:
         at: The server clock when the request arrived.
         body: The parsed JSON body, secrets masked as ``"***"``; ``None`` without one.
         headers: The request headers, the ``Authorization`` value masked as ``"***"``.
+        workspace: The UUID of the Workspace the request's credential belongs to (its
+            token's, its Basic credential's, the body's API key's, or the Workspace being
+            selected), else ``None``.
+        token_serial: The :attr:`IssuedToken.serial` of the Bearer token it presented,
+            when the fake issued that token.
+        token_expired: The Bearer token was already expired by the server clock when the
+            request arrived (the client's fault: it should have refreshed).
+        token_revoked: The Bearer token had been revoked by the server when the request
+            arrived (not the client's fault).
     """
 
     method: str
@@ -122,3 +132,40 @@ class RecordedRequest:
     at: float
     body: Any
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    workspace: str | None = None
+    token_serial: int | None = None
+    token_expired: bool = False
+    token_revoked: bool = False
+
+
+@attrs.frozen
+class IssuedToken:
+    """A token the fake issued, as ``FakeSynerise.issued_tokens()`` lists it.
+
+    It never holds the token itself.
+
+    Attributes:
+        serial: Issuing order on this server, from 1 (see
+            :attr:`RecordedRequest.token_serial`).
+        kind: ``"workspace"``, ``"user"``, ``"profile"`` or ``"anonymous_profile"``.
+        realm: The token's ``rlm`` claim (``"business_profile"``, ``"user"``,
+            ``"client"`` or ``"anonymous_client"``).
+        subject: The ``sub`` claim: Workspace GUID, username or Profile UUID.
+        workspace: The UUID of the Workspace it is scoped to, else ``None``.
+        issued_at: ``iat`` on the server clock, epoch seconds.
+        expires_at: ``exp`` on the server clock, epoch seconds.
+        mfa_pending: A User token good only for MFA verification.
+        revoked: Revoked by the server when the list was taken.
+        expired: Expired by the server clock when the list was taken.
+    """
+
+    serial: int
+    kind: TokenKind
+    realm: str
+    subject: str
+    workspace: str | None
+    issued_at: float
+    expires_at: float
+    mfa_pending: bool
+    revoked: bool
+    expired: bool

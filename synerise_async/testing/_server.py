@@ -2,7 +2,8 @@
 
 Policy for every request, in order:
 
-1. record it in ``requests`` (arrival order, secrets masked);
+1. record it in ``requests`` (arrival order, secrets masked, its Workspace, and whether
+   its Bearer token was already expired or revoked);
 2. sleep ``latency`` seconds;
 3. apply the next matching fault, if any (a ``delay`` fault sleeps, then goes on);
 4. run the route, turning errors into Synerise-shaped JSON error bodies;
@@ -30,7 +31,14 @@ from ._auth_routes import AuthRoutes
 from ._automation_routes import AutomationRoutes
 from ._errors import JSON_CONTENT_TYPE, MASK, SECRET_FIELDS, ApiError, error_response
 from ._faults import FaultAction, Faults
-from ._models import RecordedRequest, SeededProfile, SeededUser, SeededWorkspace, WorkspaceSpec
+from ._models import (
+    IssuedToken,
+    RecordedRequest,
+    SeededProfile,
+    SeededUser,
+    SeededWorkspace,
+    WorkspaceSpec,
+)
 from ._state import CURRENT_REQUEST, INVALID_JSON, RequestContext, ServerState
 from ._tokens import public_key_pem, signing_key
 
@@ -125,7 +133,10 @@ class FakeSynerise:
         self.latency = latency
         #: Every request received, in arrival order; ``clear()`` it freely.
         self.requests: list[RecordedRequest] = []
-        self._faults = Faults()
+        self._faults = Faults(resolve_workspace=lambda key: self._state.workspace(key).id)
+        self._revoke_period: float | None = None
+        self._revoker: asyncio.Task[None] | None = None
+        self._cancelled_revokers: set[asyncio.Task[None]] = set()
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -154,12 +165,16 @@ class FakeSynerise:
             raise
         self._bound_port = int(runner.addresses[0][1])
         self._runner = runner
+        self._start_revoker()
 
     async def close(self) -> None:
-        """Stop listening and close every connection; safe to call more than once."""
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        """Stop listening, periodic revocation and every connection; safe to call more than once."""
+        try:
+            await self._stop_revoker()
+        finally:
+            runner, self._runner = self._runner, None
+            if runner is not None:
+                await runner.cleanup()
 
     async def __aenter__(self) -> FakeSynerise:
         await self.start()
@@ -296,6 +311,69 @@ class FakeSynerise:
         """Make every token issued so far answer 401."""
         self._state.tokens.revoke_all()
 
+    def revoke_every(self, seconds: float) -> None:
+        """Revoke every token issued so far once per ``seconds``, until :meth:`stop_revoking`.
+
+        Each revocation comes ``seconds`` after the previous one (the first after the
+        call), in real time on the server's event loop, not on the server clock; a new
+        call replaces the period. Called before :meth:`start`, revocation begins when the
+        server starts; :meth:`close` stops it, and a restart resumes it.
+
+        Args:
+            seconds: The period.
+
+        Raises:
+            ValueError: ``seconds`` is not positive.
+        """
+        if not seconds > 0:
+            raise ValueError(f"seconds must be positive, got {seconds}")
+        self._revoke_period = seconds
+        self._cancel_revoker()
+        self._start_revoker()
+
+    def stop_revoking(self) -> None:
+        """Stop the periodic revocation of :meth:`revoke_every`, if any."""
+        self._revoke_period = None
+        self._cancel_revoker()
+
+    @property
+    def revocations(self) -> int:
+        """How many revocations were done: :meth:`revoke_all_tokens` and periodic ones."""
+        return self._state.tokens.revocations
+
+    def issued_tokens(self) -> tuple[IssuedToken, ...]:
+        """Every token issued so far, in issuing order (never the token strings).
+
+        Returns:
+            One frozen record each, with ``revoked`` and ``expired`` as of now.
+        """
+        return self._state.issued_tokens()
+
+    def _start_revoker(self) -> None:
+        if self._runner is not None and self._revoke_period is not None:
+            self._revoker = asyncio.get_running_loop().create_task(
+                self._revoke_periodically(self._revoke_period), name="FakeSynerise.revoke_every"
+            )
+
+    async def _revoke_periodically(self, period: float) -> None:
+        # A fixed delay, not a fixed rate: after a stalled loop, no burst of revocations.
+        while True:
+            await asyncio.sleep(period)
+            self._state.tokens.revoke_all()
+
+    def _cancel_revoker(self) -> None:
+        task, self._revoker = self._revoker, None
+        if task is not None:
+            task.cancel()
+            self._cancelled_revokers.add(task)
+            task.add_done_callback(self._cancelled_revokers.discard)
+
+    async def _stop_revoker(self) -> None:
+        self._cancel_revoker()
+        if self._cancelled_revokers:
+            # wait() neither raises the tasks' cancellation nor swallows our own.
+            await asyncio.wait(set(self._cancelled_revokers))
+
     # --- request log -----------------------------------------------------------
 
     def count(
@@ -324,6 +402,24 @@ class FakeSynerise:
         """Count recorded requests to token routes (operations 1-8 and 12)."""
         return sum(1 for r in self.requests if _paths.is_token_path(r.path))
 
+    def count_expired_token_requests(self) -> int:
+        """Count recorded requests whose Bearer token was expired when they arrived.
+
+        A correct client refreshes before expiry, so after a run this is 0.
+
+        Returns:
+            How many recorded requests have ``token_expired`` set (revoked or not).
+        """
+        return sum(1 for r in self.requests if r.token_expired)
+
+    def count_revoked_token_requests(self) -> int:
+        """Count recorded requests whose Bearer token the server had revoked.
+
+        Returns:
+            How many recorded requests have ``token_revoked`` set (expired or not).
+        """
+        return sum(1 for r in self.requests if r.token_revoked)
+
     def _finish(self, record: RecordedRequest, status: int | None, fault: str | None) -> None:
         final = attrs.evolve(record, status=status, fault=fault)
         log = self.requests
@@ -350,6 +446,8 @@ class FakeSynerise:
                     body = json.loads(raw)
                 except ValueError:
                     body = INVALID_JSON
+        token = auth.token
+        workspace = state.workspace_of(auth, body, request.path)
         record = RecordedRequest(
             method=request.method,
             path=request.path,
@@ -364,6 +462,10 @@ class FakeSynerise:
                 name: "***" if name.lower() == "authorization" else value
                 for name, value in request.headers.items()
             },
+            workspace=workspace.id if workspace else None,
+            token_serial=token.seq if token else None,
+            token_expired=token is not None and state.is_expired(token),
+            token_revoked=token is not None and state.tokens.is_revoked(token),
         )
         self.requests.append(record)
         if unreadable is not None:
@@ -376,7 +478,7 @@ class FakeSynerise:
         try:
             if self.latency > 0:
                 await asyncio.sleep(self.latency)
-            fault = self._faults._take(request.method, request.path)
+            fault = self._faults._take(request.method, request.path, record.query, record.workspace)
             if fault is not None and fault.kind != "delay":
                 if fault.kind == "truncated":
                     # Record first: the client learns of the failure once the socket closes.
@@ -431,6 +533,11 @@ class FakeSynerise:
                     status=fault.status, text=_GATEWAY_PAGE, content_type="text/html"
                 )
                 return page, fault.status
+            case "wrong_shape" | "empty" | "body":
+                # A header, not content_type=, so that any value (charset too) goes out as is.
+                headers = {"Content-Type": fault.content_type}
+                reply = web.Response(status=fault.status, body=fault.payload, headers=headers)
+                return reply, fault.status
             case "truncated":
                 response = web.StreamResponse(status=200)
                 response.content_type = JSON_CONTENT_TYPE

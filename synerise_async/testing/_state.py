@@ -24,15 +24,38 @@ from typing import Any, Final
 
 import attrs
 
+from . import _paths
 from ._errors import ApiError
-from ._models import AuthKind, SeededProfile, SeededUser, SeededWorkspace, WorkspaceSpec
+from ._models import (
+    AuthKind,
+    IssuedToken,
+    SeededProfile,
+    SeededUser,
+    SeededWorkspace,
+    TokenKind,
+    WorkspaceSpec,
+)
 from ._seed import build_world
 from ._stats import Statistics
-from ._tokens import REALM_USER, REALM_WORKSPACE, TokenIssuer, TokenRecord
+from ._tokens import (
+    REALM_ANONYMOUS,
+    REALM_PROFILE,
+    REALM_USER,
+    REALM_WORKSPACE,
+    TokenIssuer,
+    TokenRecord,
+)
 from ._workflows import DAY, WorkflowStore, seed_workflows
 
 #: Stands for the body of a request whose body is not valid JSON.
 INVALID_JSON: Final = object()
+
+_TOKEN_KINDS: Final[dict[str, TokenKind]] = {
+    REALM_WORKSPACE: "workspace",
+    REALM_USER: "user",
+    REALM_PROFILE: "profile",
+    REALM_ANONYMOUS: "anonymous_profile",
+}
 
 
 @attrs.frozen
@@ -207,6 +230,48 @@ class ServerState:
             return AuthInfo("basic", workspace=workspace)
         return NO_AUTH
 
+    def workspace_of(self, auth: AuthInfo, body: Any, path: str) -> SeededWorkspace | None:
+        """The Workspace a request's credential belongs to, whatever its validity.
+
+        In order: the Bearer token's Workspace, the Basic credential's, the Workspace
+        (or Profile) API key in the body, the Workspace a User is selecting.
+        """
+        if auth.token is not None and auth.token.workspace_id is not None:
+            return self.by_uuid[auth.token.workspace_id]
+        if auth.workspace is not None:
+            return auth.workspace
+        if isinstance(body, dict) and isinstance(body.get("apiKey"), str):
+            key = body["apiKey"]
+            found = self.by_api_key.get(key) or self.by_profile_key.get(key)
+            if found is not None:
+                return found
+        if _paths.is_token_path(path) and path.startswith(_paths.SELECT_WORKSPACE_PREFIX):
+            key = path[len(_paths.SELECT_WORKSPACE_PREFIX) :]
+            return self.by_uuid.get(key) or self.by_guid.get(key)
+        return None
+
+    def is_expired(self, record: TokenRecord) -> bool:
+        """Tell whether ``record`` is expired by the server clock (``now >= exp``)."""
+        return self.now() >= record.exp
+
+    def issued_tokens(self) -> tuple[IssuedToken, ...]:
+        """Every token issued so far, in issuing order, without the tokens themselves."""
+        return tuple(
+            IssuedToken(
+                serial=record.seq,
+                kind=_TOKEN_KINDS[record.realm],
+                realm=record.realm,
+                subject=record.subject,
+                workspace=record.workspace_id,
+                issued_at=record.iat,
+                expires_at=record.exp,
+                mfa_pending=record.mfa_pending,
+                revoked=self.tokens.is_revoked(record),
+                expired=self.is_expired(record),
+            )
+            for record in self.tokens
+        )
+
     def issue(
         self,
         *,
@@ -252,7 +317,7 @@ class ServerState:
             raise ApiError(401, "Invalid token")
         if self.tokens.is_revoked(record):
             raise ApiError(401, "Token has been revoked")
-        if self.now() >= record.exp:
+        if self.is_expired(record):
             raise ApiError(expired_status, "Token expired")
         if record.realm not in realms:
             raise ApiError(401, f"A {record.realm} token cannot access this resource")

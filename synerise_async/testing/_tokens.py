@@ -8,7 +8,8 @@ Policy:
   that issued it, which also makes checking a dictionary lookup, not an RSA verification.
 - With ``encrypted=True`` tokens are opaque, JWE-shaped strings (five base64url parts)
   that no JWT library can read; the table is the only way to know their claims.
-- Revocation is a sequence number: every token issued up to it is revoked.
+- Revocation is a sequence number: every token issued up to it is revoked; each
+  revocation is counted.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import json
 import secrets
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import attrs
@@ -95,6 +96,8 @@ class TokenIssuer:
         self._tokens: dict[str, TokenRecord] = {}
         self._seq = 0
         self._revoked_through = 0
+        #: How many times :meth:`revoke_all` ran.
+        self.revocations = 0
 
     def issue(
         self,
@@ -167,3 +170,8 @@ class TokenIssuer:
     def revoke_all(self) -> None:
         """Revoke every token issued so far."""
         self._revoked_through = self._seq
+        self.revocations += 1
+
+    def __iter__(self) -> Iterator[TokenRecord]:
+        """Every token issued, in issuing order."""
+        return iter(self._tokens.values())

@@ -237,3 +237,102 @@ async def test_close_while_a_request_is_delayed() -> None:
         assert time.perf_counter() - started < 2
         with pytest.raises(aiohttp.ClientError):
             await task
+
+
+async def test_wrong_shape(api, fake: FakeSynerise, token: str) -> None:
+    fake.faults.wrong_shape().wrong_shape(array=True)
+    for expected in ({"unexpected": True}, []):
+        reply = await api.get(LIST, token=token)
+        assert reply.status == 200
+        assert reply.headers["Content-Type"] == "application/json"
+        assert reply.json == expected
+        assert fake.requests[-1].fault == "wrong_shape"
+    assert "data" in (await api.get(LIST, token=token)).json
+
+
+async def test_empty(api, fake: FakeSynerise, token: str) -> None:
+    fake.faults.empty().empty(status=503)
+    reply = await api.get(LIST, token=token)
+    assert (reply.status, reply.text) == (200, "")
+    assert reply.headers["Content-Type"] == "application/json"
+    assert reply.headers["Content-Length"] == "0"
+    reply = await api.get(LIST, token=token)
+    assert (reply.status, reply.text) == (503, "")
+    assert [(r.status, r.fault) for r in fake.requests[-2:]] == [(200, "empty"), (503, "empty")]
+    with pytest.raises(ValueError):
+        fake.faults.empty(status=100)
+
+
+async def test_body(api, fake: FakeSynerise, token: str) -> None:
+    fake.faults.body(b"\xff\x00not json", content_type="application/json; charset=utf-8")
+    fake.faults.body({"data": [{"diagramId": 5}]}, status=201)
+    fake.faults.body("<p>hi</p>", content_type="text/html")
+    async with api.http.get(LIST, headers={"Authorization": f"Bearer {token}"}) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+        assert await response.read() == b"\xff\x00not json"
+    reply = await api.get(LIST, token=token)
+    assert (reply.status, reply.text) == (201, '{"data":[{"diagramId":5}]}')
+    reply = await api.get(LIST, token=token)
+    assert (reply.status, reply.text, reply.headers["Content-Type"]) == (
+        200,
+        "<p>hi</p>",
+        "text/html",
+    )
+    assert [r.fault for r in fake.requests[-3:]] == ["body"] * 3
+    with pytest.raises(ValueError):
+        fake.faults.body(b"", status=99)
+    with pytest.raises(TypeError):
+        fake.faults.body(object())
+    assert fake.faults.pending == 0
+
+
+async def test_random_draws_every_transient_kind_on_login_routes_too(fake: FakeSynerise) -> None:
+    kinds = (
+        "rate_limit",
+        "error",
+        "drop",
+        "delay",
+        "non_json",
+        "truncated",
+        "wrong_shape",
+        "empty",
+    )
+    fake.faults.random(
+        1.0,
+        kinds=kinds,
+        seed=5,
+        retry_after=0.01,
+        error_statuses=(500, 502, 503),
+        non_json_statuses=(200, 502),
+    )
+    async with aiohttp.ClientSession(fake.url) as http:
+        for _ in range(160):
+            try:
+                async with http.post(LOGIN, json={"apiKey": fake.workspace.api_key}) as reply:
+                    await reply.read()
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError):
+                pass
+    records = fake.requests
+    assert {r.path for r in records} == {LOGIN}
+    assert {r.fault for r in records} == set(kinds)
+    by_kind = {kind: {r.status for r in records if r.fault == kind} for kind in kinds}
+    assert by_kind["error"] == {500, 502, 503}
+    assert by_kind["non_json"] == {200, 502}
+    assert by_kind["rate_limit"] == {429}
+    assert by_kind["drop"] == {None}
+    assert by_kind["wrong_shape"] == by_kind["empty"] == by_kind["truncated"] == {200}
+    # A delayed request is then served: a real login.
+    assert by_kind["delay"] == {200}
+    assert fake.issued_tokens()
+
+
+async def test_random_validates_kinds_and_statuses(fake: FakeSynerise) -> None:
+    with pytest.raises(ValueError):
+        fake.faults.random(0.5, kinds=("body",))  # needs a payload: queue body() instead
+    with pytest.raises(ValueError):
+        fake.faults.random(0.5, error_statuses=(200,))
+    with pytest.raises(ValueError):
+        fake.faults.random(0.5, error_statuses=())
+    with pytest.raises(ValueError):
+        fake.faults.random(0.5, non_json_statuses=(700,))
