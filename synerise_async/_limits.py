@@ -1,14 +1,16 @@
 """Shared limits of one client: how many requests run at once, how fast they start, and a
 cool-down all requests honour after a 429.
 
-Small on purpose, and cancellation-safe: a task cancelled while it waits holds nothing,
-and a task cancelled while it holds a slot gives it back (``async with``).
+Small on purpose, and cancellation-safe: a task cancelled while it waits holds nothing
+and gives its turn to the next in line, and a task cancelled while it holds a slot gives
+the slot back (``async with``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
@@ -24,11 +26,16 @@ class Limiter:
     Policy:
 
     - at most ``max_concurrency`` holders at once (``async with limiter``);
-    - with ``rate``, starts are spaced at least ``1 / rate`` seconds apart; a waiter
-      cancelled before its turn hands its turn back when nobody queued behind it;
-    - ``cool_down(seconds)`` makes every later ``acquire`` wait until that moment
-      (the latest requested moment wins); waiting happens before taking a slot, so a
-      cooling request does not block others that are already allowed to go.
+    - requests start in the order they arrived (one queue; nobody overtakes);
+    - with ``rate``, starts are spaced at least ``1 / rate`` seconds apart;
+    - ``cool_down(seconds)`` makes every request that has not started yet wait until that
+      moment (the latest requested moment wins); requests already started are untouched;
+    - a waiter cancelled anywhere in the queue leaves it, and whoever was behind it moves
+      up: no turn is reserved in advance, so a cancelled one cannot keep one.
+
+    Only the waiter at the head of the queue waits for time or a slot; the others wait
+    to become the head. That keeps one "next turn" moment instead of a future start time
+    per waiter.
     """
 
     def __init__(
@@ -39,42 +46,90 @@ class Limiter:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self._slots = asyncio.Semaphore(max_concurrency)
+        self.max_concurrency = max_concurrency
         self._interval = 1.0 / rate if rate else 0.0
-        self._next_start = 0.0
-        self._cool_until = 0.0
         self._clock = clock
         self._sleep = sleep
-        self.max_concurrency = max_concurrency
+        self._in_use = 0
+        self._next_turn = float("-inf")  # the earliest moment the next request may start
+        self._cool_until = 0.0
+        # Each waiter's future is resolved when it becomes the head of the queue.
+        self._queue: deque[asyncio.Future[None]] = deque()
+        # Set while the head waits for a slot; resolved by the next release.
+        self._slot_freed: asyncio.Future[None] | None = None
 
     @property
     def cooling_until(self) -> float:
         """The clock time before which no request starts (0 when not cooling)."""
         return self._cool_until
 
+    @property
+    def in_use(self) -> int:
+        """How many slots are held now."""
+        return self._in_use
+
+    @property
+    def waiting(self) -> int:
+        """How many requests wait for their turn (0 when the limiter is idle)."""
+        return len(self._queue)
+
     def cool_down(self, seconds: float) -> None:
         """Hold every request that has not started yet for ``seconds`` from now."""
         self._cool_until = max(self._cool_until, self._clock() + seconds)
 
-    async def _wait_turn(self) -> None:
-        while (delay := self._cool_until - self._clock()) > 0:
-            await self._sleep(delay)
-        if not self._interval:
+    def _ready_in(self) -> float:
+        # Seconds until the rate and the cool-down allow the next start (<= 0: now).
+        return max(self._next_turn, self._cool_until) - self._clock()
+
+    def _start(self) -> None:
+        self._in_use += 1
+        if self._interval:
+            self._next_turn = self._clock() + self._interval
+
+    async def acquire(self) -> None:
+        """Wait for this request's turn and a slot, and take the slot."""
+        if not self._queue and self._in_use < self.max_concurrency and self._ready_in() <= 0:
+            self._start()
             return
-        now = self._clock()
-        start = max(now, self._next_start)
-        self._next_start = start + self._interval
-        if start > now:
-            try:
-                await self._sleep(start - now)
-            except BaseException:
-                if self._next_start == start + self._interval:
-                    self._next_start = start  # nobody queued behind: give the turn back
-                raise
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[None] = loop.create_future()
+        if not self._queue:
+            turn.set_result(None)
+        self._queue.append(turn)
+        try:
+            await turn
+            while True:  # the head: wait for the moment, then for a slot
+                if (delay := self._ready_in()) > 0:
+                    await self._sleep(delay)
+                elif self._in_use >= self.max_concurrency:
+                    self._slot_freed = loop.create_future()
+                    await self._slot_freed
+                else:
+                    break
+        finally:
+            self._leave(turn)
+        self._start()
+
+    def _leave(self, turn: asyncio.Future[None]) -> None:
+        # Taking its turn or cancelled: either way the waiter leaves the queue, and if it
+        # was the head the next one becomes the head.
+        if self._queue and self._queue[0] is turn:
+            self._queue.popleft()
+            self._slot_freed = None
+            if self._queue and not self._queue[0].done():
+                self._queue[0].set_result(None)
+        else:
+            self._queue.remove(turn)
+        turn.cancel()  # its result, if any, is no longer wanted
+
+    def release(self) -> None:
+        """Give a slot back."""
+        self._in_use -= 1
+        if self._slot_freed is not None and not self._slot_freed.done():
+            self._slot_freed.set_result(None)
 
     async def __aenter__(self) -> None:
-        await self._wait_turn()
-        await self._slots.acquire()
+        await self.acquire()
 
     async def __aexit__(
         self,
@@ -82,9 +137,4 @@ class Limiter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._slots.release()
-
-    @property
-    def in_use(self) -> int:
-        """How many slots are held now."""
-        return self.max_concurrency - self._slots._value
+        self.release()

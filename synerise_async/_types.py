@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
 from typing import Any, Final, Generic, Literal, TypeVar
 
@@ -92,22 +93,32 @@ class OpenEnum(enum.StrEnum):
     The API adds new statuses from time to time; an unknown value becomes a pseudo-member
     (``WorkflowStatus("Archived")``) that compares equal to its string, instead of
     breaking the call. Known members are listed by iteration; pseudo-members are not.
+
+    Pseudo-members are not added to the enum: the most recently seen few hundred are
+    cached (so a value seen again is usually the same object), the rest are made anew,
+    and memory stays bounded however many distinct values the API sends.
     """
 
     @classmethod
     def _missing_(cls, value: object) -> OpenEnum | None:
         if not isinstance(value, str):
             return None
-        member = str.__new__(cls, value)
-        member._name_ = value
-        member._value_ = value
-        # Cached so the same unknown value is the same object, as members are.
-        return cls._value2member_map_.setdefault(value, member)  # type: ignore[return-value]
+        return _pseudo_member(cls, str(value))
 
     @property
     def is_known(self) -> bool:
         """Whether this value is one the SDK was written for."""
-        return self._name_ in type(self).__members__
+        # By value: a pseudo-member may carry a member's name ("ACTIVE" for "Active").
+        return type(self)._value2member_map_.get(self._value_) is self
+
+
+@functools.lru_cache(maxsize=256)
+def _pseudo_member(cls: type[OpenEnum], value: str) -> OpenEnum:
+    # Bounded: the enum's own member map would keep every unknown value for good.
+    member = str.__new__(cls, value)
+    member._name_ = value
+    member._value_ = value
+    return member
 
 
 @attrs.frozen(kw_only=True)

@@ -7,7 +7,8 @@ The page knows what comes next; the paginator drives:
   caller works on the current one (each through the client's concurrency limit).
 - The walk stops at the last page (``page >= pages``), on an empty page, on a page
   shorter than the page size when ``meta`` is missing, on a page identical to the one
-  before (a server repeating itself), or when ``max_pages`` / ``max_items`` is reached.
+  before (a server repeating itself; a NaN counts as equal to a NaN here), or when
+  ``max_pages`` / ``max_items`` is reached.
 - ``limit`` is the page size, not a total: use ``max_items`` to cap the items.
 - Offset pages can skip or repeat items when the collection changes during the walk;
   the paginator neither drops nor invents items to hide that (a changing total is
@@ -26,7 +27,7 @@ import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import attrs
 
@@ -153,6 +154,25 @@ def _cancelling() -> bool:
     return current is not None and current.cancelling() > 0
 
 
+def _same(a: object, b: Any) -> bool:
+    """``a == b``, except that NaN is the same as NaN: a page repeated by the server has a
+    fresh NaN object wherever the first had one, and NaN != NaN would hide the repeat."""
+    if a is b:
+        return True
+    cls: Any = type(a)
+    if cls is not type(b):
+        return bool(a == b)
+    if isinstance(a, float):
+        return a == b or (a != a and b != b)
+    if isinstance(a, tuple | list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if attrs.has(cls):
+        return all(_same(getattr(a, f.name), getattr(b, f.name)) for f in attrs.fields(cls) if f.eq)
+    return bool(a == b)
+
+
 def _retrieve(task: asyncio.Task[object]) -> None:
     # A prefetched page nobody awaits (the walk stopped) must not log "never retrieved".
     if not task.cancelled():
@@ -233,7 +253,7 @@ class _PageWalk(Generic[T]):
         p = self._p
         if page.page != number:
             page = attrs.evolve(page, page=number)
-        if self._previous is not None and page.items and page.items == self._previous.items:
+        if self._previous is not None and page.items and _same(page.items, self._previous.items):
             logger.warning("page %d repeats page %d; stopping the walk", number, number - 1)
             self._finish()
             raise StopAsyncIteration

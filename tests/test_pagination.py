@@ -176,6 +176,31 @@ async def test_repeated_page_stops_the_walk() -> None:
     assert source.fetched == [1, 2, 3, 4]
 
 
+async def test_a_repeated_page_with_a_nan_in_it_still_stops_the_walk() -> None:
+    # Regression: NaN != NaN, so a server repeating a page holding a NaN was walked
+    # until it stopped of itself (here 50 pages; 500 in the report).
+    fetched: list[int] = []
+
+    async def fetch(number: int) -> Page[tuple[int, float, dict[str, float]]]:
+        fetched.append(number)
+        nan = float("nan")  # a fresh NaN object per page, as a JSON decoder makes
+        items = tuple((i, nan, {"x": float("nan")}) for i in range(3)) if number <= 50 else ()
+        return Page(items=items, page=number, limit=3)
+
+    pages = [p async for p in AsyncPaginator(fetch)]
+    assert [p.page for p in pages] == [1]
+    assert fetched == [1, 2]
+
+
+async def test_pages_that_differ_only_in_a_nan_or_a_number_are_not_repeats() -> None:
+    values = [float("nan"), 1.0, float("nan"), float("inf"), 1]
+
+    async def fetch(number: int) -> Page[tuple[str, object]]:
+        return Page(items=(("same", values[number - 1]),), page=number, limit=1, pages=5)
+
+    assert [p.page async for p in AsyncPaginator(fetch)] == [1, 2, 3, 4, 5]
+
+
 async def test_missing_meta_walks_until_a_short_page() -> None:
     source = Source(95, 10, meta=False)
     assert await collect(AsyncPaginator(source, prefetch=4)) == list(range(95))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import os
 import time
 from collections.abc import AsyncIterator, Callable
@@ -21,6 +22,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +32,9 @@ from synerise_async import (
     Page,
     ResponseValidationError,
     SyneriseClient,
+    TokenAuth,
     WorkspaceAuth,
+    _serde,
 )
 from synerise_async.api.automation import list_workflows, list_workflows_v1
 from synerise_async.models.automation import Workflow
@@ -408,6 +412,78 @@ async def test_start_page(
     assert [p.page for p in pages] == asked
     assert ids([w for p in pages for w in p.items]) == expected_ids[window]
     assert pages_asked(fake) == asked
+
+
+# --- a server repeating itself ----------------------------------------------------------
+
+#: A full page without ``meta`` (so only the repeated-page check can end the walk early),
+#: with a NaN in a float field: the stdlib parser accepts the literal, and NaN != NaN.
+NAN_PAGE = (
+    b'{"data": ['
+    + b", ".join(
+        b'{"diagramId": "00000000-0000-4000-8000-00000000000%d", "configuration": '
+        b'{"capping": {"limit": 1, "period": {"type": "DAY", "timeSeconds": NaN}}}}' % i
+        for i in range(2)
+    )
+    + b"]}"
+)
+
+
+@contextlib.asynccontextmanager
+async def nan_server(pages: int) -> AsyncIterator[tuple[str, list[int]]]:
+    """A bare listing route on loopback: the same NaN page ``pages`` times, then empty."""
+    asked: list[int] = []
+
+    async def listing(request: web.Request) -> web.Response:
+        asked.append(int(request.query["page"]))
+        body = NAN_PAGE if len(asked) <= pages else b'{"data": []}'
+        return web.Response(body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get(V2, listing)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}", asked
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_repeated_page_with_a_nan_stops_the_walk_with_the_stdlib_parser(
+    monkeypatch: pytest.MonkeyPatch, fast_config: ClientConfig
+) -> None:
+    # Regression: the walk went on for as long as the server repeated the page (50 here,
+    # 500 in the report). The stdlib parser is what the SDK uses without orjson.
+    monkeypatch.setattr(_serde, "loads", json.loads)
+    async with (
+        asyncio.timeout(20),
+        nan_server(pages=50) as (url, asked),
+        SyneriseClient(TokenAuth("a-token"), base_url=url, config=fast_config) as client,
+    ):
+        pages = [p async for p in list_workflows.paginate(client=client, limit=2)]
+    assert [p.page for p in pages] == [1]
+    period = pages[0].items[0].configuration.capping.period  # type: ignore[union-attr]
+    assert period is not None and period.time_seconds != period.time_seconds  # the NaN
+    assert asked == [1, 2]
+
+
+async def test_a_nan_page_with_orjson_fails_at_once_with_a_resume_page(
+    monkeypatch: pytest.MonkeyPatch, fast_config: ClientConfig
+) -> None:
+    orjson = pytest.importorskip("orjson")  # it rejects NaN: the page is not valid JSON
+    monkeypatch.setattr(_serde, "loads", orjson.loads)
+    async with (
+        asyncio.timeout(20),
+        nan_server(pages=50) as (url, asked),
+        SyneriseClient(TokenAuth("a-token"), base_url=url, config=fast_config) as client,
+    ):
+        with pytest.raises(ResponseValidationError) as info:
+            [p async for p in list_workflows.paginate(client=client, limit=2)]
+    assert info.value.resume_page == 1
+    assert asked == [1]
 
 
 # --- empty collections -------------------------------------------------------------------
