@@ -14,7 +14,9 @@
   answer of theirs that does not decode is retried like a 5xx.
 - ``_authorize_attempt`` takes the Authorization header for *each attempt*, after every
   wait (the cool-down, a rate-limit turn, a limiter slot, a backoff): a header whose
-  token expired meanwhile is never sent; the token session is asked again instead.
+  token expired meanwhile is never sent; the token session is asked again instead,
+  while the request keeps its slot. A token session's own requests skip the limiter:
+  every request in its queue may be waiting for them.
 - ``_send_once`` sends one attempt and reads the whole body inside ``async with``, so the
   connection goes back to the pool whatever happens, cancellation included.
 
@@ -34,6 +36,7 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -58,6 +61,7 @@ from ._serde import dumps, loads, structure_response
 from ._types import UNSET, RawResponse, Redacted, RedactedBytes
 
 __all__ = [
+    "REFRESHING",
     "RETRYABLE_STATUSES",
     "Authorization",
     "Authorizer",
@@ -196,9 +200,14 @@ def _is_token_problem(error: APIStatusError) -> bool:
     )
 
 
+#: Set (in its own task's context) by a token session while it obtains a token: the
+#: requests it sends skip the limiter's queue, since the requests in it may be waiting
+#: for that very token.
+REFRESHING: ContextVar[bool] = ContextVar("synerise_async_refreshing", default=False)
+
 #: How often one attempt asks for a fresh header when the one it got expired while it
 #: waited for its turn; past that the token session is evidently handing out tokens
-#: that cannot be used in time.
+#: that expire before they can be sent.
 _MAX_STALE_HEADERS = 3
 
 
@@ -380,29 +389,49 @@ class Pipeline:
     ) -> tuple[Authorization | None, tuple[int, CIMultiDictProxy[str], bytes]]:
         """Wait for a turn and a slot, then send one attempt with a header valid *now*.
 
-        The header is asked for before the slot is taken (a refresh needs a slot of its
-        own) and checked again once the slot is held: when the token expired during the
-        wait, the slot is given back and the session asked again.
+        The header is asked for before the wait, and checked again once the slot is held:
+        a token that expired during the wait is replaced while the request keeps its
+        slot (it does not go to the back of the queue). The requests of a token session's
+        own refresh (:data:`REFRESHING`) take no slot and no turn: the queue may be
+        waiting for them, so they must not wait in it.
         """
-        for _ in range(_MAX_STALE_HEADERS):
-            if source is None or isinstance(source, Authorization):
-                authorization = source
-            else:
-                authorization = await source.authorize()
-            async with self._limiter:
-                if authorization is not None:
-                    expires_at = authorization.expires_at
-                    if expires_at is not None and self._clock() >= expires_at:
-                        continue  # expired while waiting: never sent
-                    headers = {**headers, "Authorization": authorization.header}
-                self.stats.attempts += 1
-                return authorization, await self._send_once(
-                    request, url, info, headers, body, attempt
+        if source is None or isinstance(source, Authorization):
+            if REFRESHING.get():
+                return source, await self._send_authorized(
+                    request, url, info, headers, body, attempt, source
                 )
+            async with self._limiter:
+                return source, await self._send_authorized(
+                    request, url, info, headers, body, attempt, source
+                )
+        authorization = await source.authorize()
+        async with self._limiter:
+            for _ in range(_MAX_STALE_HEADERS):
+                expires_at = authorization.expires_at
+                if expires_at is None or self._clock() < expires_at:
+                    return authorization, await self._send_authorized(
+                        request, url, info, headers, body, attempt, authorization
+                    )
+                authorization = await source.authorize()  # expired while waiting: renew
         raise TokenRefreshError(
-            f"{request.method} {request.path}: every token obtained expired before the "
-            "request's turn came; the tokens' lifetimes are shorter than the client's queue"
+            f"{request.method} {request.path}: every token obtained had expired by the "
+            "time the request could be sent"
         )
+
+    async def _send_authorized(
+        self,
+        request: Request,
+        url: URL,
+        info: RequestInfo,
+        headers: dict[str, str],
+        body: bytes | None,
+        attempt: int,
+        authorization: Authorization | None,
+    ) -> tuple[int, CIMultiDictProxy[str], bytes]:
+        if authorization is not None:
+            headers = {**headers, "Authorization": authorization.header}
+        self.stats.attempts += 1
+        return await self._send_once(request, url, info, headers, body, attempt)
 
     def _status_error(
         self,

@@ -47,7 +47,7 @@ from .._exceptions import (
     ResponseValidationError,
     TokenRefreshError,
 )
-from .._http import RETRYABLE_STATUSES, Authorization
+from .._http import REFRESHING, RETRYABLE_STATUSES, Authorization
 from .._types import Redacted
 from .._validation import has_control_character
 from ._tokens import IssuedToken, token_timing
@@ -260,6 +260,7 @@ class TokenSession:
             raise _fresh(exc) from exc.__cause__
 
     async def _refresh(self) -> SessionToken:
+        REFRESHING.set(True)  # this task's context only: its requests skip the queue
         now = self._clock()
         current = self._token if self._token and now < self._token.expires_at else None
         sent_at = now
