@@ -212,6 +212,7 @@ class AuditRun:
         self._finished = True
         task = self._task
         if task is not None and not task.done():
+            self._auditor.stopped = True
             task.cancel()
             await asyncio.wait([task])
 
@@ -229,6 +230,7 @@ class AuditRun:
     def __del__(self) -> None:
         # A consumer that broke out of `async for` drops the run: cancel what it left.
         if self._task is not None and not self._task.done():
+            self._auditor.stopped = True
             self._task.cancel()
 
 
@@ -265,6 +267,11 @@ class _Auditor:
     page_size: int
     progress: AuditProgress = attrs.field(factory=AuditProgress)
     queue: asyncio.Queue[_Item] = attrs.field(init=False)
+    #: Set by the run before it cancels this work: the one sign that nobody reads the
+    #: queue any more. ``Task.cancelling()`` is no such sign: on Python 3.11 and 3.12 a
+    #: task group whose child fails while the group is being exited leaves the count
+    #: raised on the task that ran it.
+    stopped: bool = attrs.field(init=False, default=False)
 
     def __attrs_post_init__(self) -> None:
         # Bounded: a consumer slower than the API holds the workers back.
@@ -286,10 +293,9 @@ class _Auditor:
                 self.progress.workspaces_done += 1
         except Exception as exc:  # handed to the consumer, raised from its __anext__
             end = _End(exc)
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
-            # Stopped by aclose(), whose cancellation a failing task group turned into
-            # its errors: nobody reads the queue any more, and it may be full.
+        if self.stopped:
+            # Stopped by the run, whose cancellation a failing task group may have turned
+            # into its errors: nobody reads the queue any more, and it may be full.
             raise asyncio.CancelledError
         await self.queue.put(end)
 

@@ -12,6 +12,7 @@ import attrs
 import pytest
 
 from synerise_async import (
+    AuthenticationError,
     BasicAuth,
     ClientConfig,
     InvalidArgumentError,
@@ -21,6 +22,7 @@ from synerise_async import (
     WorkspaceAuth,
 )
 from synerise_async.api.automation import get_workflow_statistics
+from synerise_async.api.workspaces import get_current_workspace
 from synerise_async.audit import (
     DEFAULT_RULES,
     AuditRun,
@@ -36,6 +38,8 @@ from synerise_async.testing import FakeSynerise, WorkspaceSpec
 
 FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
 LIST = "/automation-brain/v2/diagrams"
+STATS = "/automation-brain/diagrams/*"
+WORKSPACE_LOGIN = "/uauth/v2/auth/login/profile"
 
 
 def stats_path(diagram_id: str) -> str:
@@ -273,6 +277,71 @@ async def test_authentication_failure_stops_the_audit(
                 records.append(record)
         assert not audit_tasks()
     assert 0 < len(records) < 120
+
+
+@pytest.mark.parametrize("when", ["after-the-walk", "during-the-walk"])
+@pytest.mark.parametrize(
+    ("credentials", "fatal"),
+    [
+        ("workspace", AuthenticationError),
+        ("user", AuthenticationError),
+        ("workspace", TokenRefreshError),
+    ],
+)
+async def test_a_fatal_error_in_a_worker_ends_the_audit_promptly(
+    credentials: str, fatal: type[Exception], when: str
+) -> None:
+    # Every statistics request answers 401, which a new token cannot fix (or the new
+    # token cannot be had). On Python 3.11 and 3.12 a worker failing once the walk is
+    # over (5 workflows: one page, all started at once) left the driver looking
+    # cancelled, and the iterator waited for ever.
+    workflows, page_size, concurrency = (5, 100, 16) if when == "after-the-walk" else (200, 10, 2)
+    async with FakeSynerise(seed=4, workspaces=1, workflows_per_workspace=workflows) as fake:
+        if credentials == "user":
+            auth: UserAuth | WorkspaceAuth = UserAuth(fake.user.username, fake.user.password)
+            workspaces: str | None = "all"
+        else:
+            auth, workspaces = WorkspaceAuth(fake.workspace.api_key), None
+        async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
+            if fatal is TokenRefreshError:
+                # A token first; from now on the renewal keeps failing.
+                await get_current_workspace.asyncio(client=client)
+                fake.faults.error(503, count=10_000, path=WORKSPACE_LOGIN)
+            fake.faults.error(401, count=10_000, path=STATS)
+            run = audit_workflows(
+                client,
+                workspaces=workspaces,  # type: ignore[arg-type]
+                concurrency=concurrency,
+                page_size=page_size,
+            )
+            records: list[WorkflowAudit] = []
+            started = asyncio.get_running_loop().time()
+            async with asyncio.timeout(5), run:
+                with pytest.raises(fatal):
+                    async for record in run:
+                        records.append(record)
+            assert asyncio.get_running_loop().time() - started < 1.0
+            assert not audit_tasks()
+            assert records == []  # no workflow could be inspected
+            with pytest.raises(StopAsyncIteration):
+                await run.__anext__()
+
+
+async def test_aclose_while_a_worker_fails_still_ends_everything(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    # The other side of the same coin: a cancellation that a failing task group turns
+    # into its errors is still a cancellation; the driver must not wait on a queue
+    # nobody reads.
+    fake.latency = 0.01
+    async with asyncio.timeout(5):
+        run = audit_workflows(client, concurrency=4, page_size=10)
+        first = await run.__anext__()
+        fake.faults.error(401, count=10_000, path=STATS)
+        await eventually(lambda: fake.count(STATS, status=401) >= 1)
+        await run.aclose()
+    assert first.error is None
+    assert not audit_tasks()
 
 
 async def test_wrong_credentials_stop_before_any_record(fake: FakeSynerise) -> None:
