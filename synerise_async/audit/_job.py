@@ -5,6 +5,11 @@ Policy:
 - **Workspaces**: the client's own (``workspaces=None``); with ``UserAuth``, every
   Workspace the User can see (``"all"``) or a chosen list, each audited in turn through
   ``client.for_workspace`` (same connections and limits, its own token).
+- **One Workspace identity**: records are keyed by the Workspace UUID, so the client's
+  own Workspace is read first, up to :data:`WORKSPACE_LOOKUPS` times; when it cannot be
+  read the audit stops before any record rather than key records another way. Only
+  credentials the endpoint refuses outright (Basic, for one) audit it unnamed, keyed by
+  its numeric id. ``skip`` matches a record under either key.
 - **Listing**: pages of ``page_size`` (:data:`PAGE_SIZE`), oldest first (a workflow created during the
   audit lands at the end instead of shifting the pages), with :data:`PREFETCH` next
   pages in flight.
@@ -42,11 +47,13 @@ import attrs
 from .._client import SyneriseClient
 from .._exceptions import (
     APIError,
+    APIStatusError,
     AuthenticationError,
     InvalidArgumentError,
     NotFoundError,
     TokenRefreshError,
 )
+from .._http import RETRYABLE_STATUSES
 from .._validation import check_enum, check_int
 from ..api.automation import get_last_run_logs, get_workflow_statistics, list_workflows
 from ..api.workspaces import get_current_workspace, list_workspaces
@@ -71,6 +78,7 @@ __all__ = [
     "PAGE_SIZE",
     "PREFETCH",
     "RULE_FAILED",
+    "WORKSPACE_LOOKUPS",
     "AuditProgress",
     "AuditRun",
     "ListingFailure",
@@ -88,6 +96,9 @@ PREFETCH: Final = 4
 #: Walks of one listing that may each end in a failed page (each page request has
 #: already been retried by the client) before the rest of the Workspace is given up.
 LISTING_ATTEMPTS: Final = 3
+#: Reads of the client's own Workspace (each already retried by the client) before the
+#: audit gives up: its records must be keyed by the Workspace UUID.
+WORKSPACE_LOOKUPS: Final = 3
 #: Extra walks of a listing whose total changed during the walk.
 MAX_RELISTS: Final = 2
 #: Log lines per stage asked of the last-run operation: the audit needs the statuses and
@@ -328,13 +339,35 @@ class _Auditor:
         return chosen
 
     async def _current_workspace(self) -> WorkspaceRef:
-        try:
-            current = await get_current_workspace.asyncio(client=self.client)
-        except APIError as exc:
-            # Only for the name: the audit itself may still work (Basic auth, for one,
-            # need not be accepted by this endpoint).
-            logger.info("could not read the current Workspace (%s); auditing it unnamed", exc)
-            return WorkspaceRef()
+        for lookup in range(1, WORKSPACE_LOOKUPS + 1):
+            try:
+                current = await get_current_workspace.asyncio(client=self.client)
+                break
+            except APIStatusError as exc:
+                if exc.status not in RETRYABLE_STATUSES:
+                    # Refused, not failing: these credentials never get an answer here
+                    # (Basic auth, for one), so every run keys the records alike, by the
+                    # numeric id the listing gives.
+                    logger.info(
+                        "the current Workspace is not readable (%s); auditing it unnamed", exc
+                    )
+                    return WorkspaceRef()
+                error: APIError = exc
+            except APIError as exc:
+                error = exc
+            if lookup == WORKSPACE_LOOKUPS:
+                logger.error(
+                    "could not read the current Workspace in %d tries (%s); not auditing it "
+                    "under another key",
+                    lookup,
+                    error,
+                )
+                error.add_note(
+                    "The audit keys its records by the Workspace UUID and stopped before any "
+                    "record: run it again."
+                )
+                raise error
+            logger.warning("could not read the current Workspace (%s); trying again", error)
         data = current.data
         if not current.selected or data is None:
             return WorkspaceRef()
@@ -427,7 +460,7 @@ class _Auditor:
         seen.add(workflow.diagram_id)
         if not ref.key and workflow.workspace_id is not None:
             ref = attrs.evolve(ref, id=workflow.workspace_id)
-        if (ref.key, workflow.diagram_id) in self.skip:
+        if any((key, workflow.diagram_id) in self.skip for key in ref.keys):
             self.progress.skipped += 1
             return
         await slots.acquire()
@@ -583,7 +616,8 @@ def audit_workflows(
         workspaces: None for the client's own Workspace; with ``UserAuth``, ``"all"``
             or a list of Workspace UUIDs, numeric ids or names.
         skip: ``(workspace key, diagram id)`` pairs already audited (a report's
-            ``WorkflowAudit.key``), to resume an audit.
+            ``WorkflowAudit.key``), to resume an audit; the Workspace may be keyed by
+            its UUID or by its numeric id.
         now: the clock that stamps ``audited_at`` (aware datetimes), for tests.
         page_size: workflows per listing page.
 
@@ -593,6 +627,8 @@ def audit_workflows(
     Raises:
         InvalidArgumentError: an invalid argument, at once; an unknown Workspace, from
             the iteration.
+        APIError: from the iteration, before any record, when the client's own
+            Workspace could not be read (see :data:`WORKSPACE_LOOKUPS`).
         AuthenticationError, TokenRefreshError: from the iteration, when the
             credentials stop working.
     """

@@ -15,6 +15,7 @@ from synerise_async import (
     AuthenticationError,
     BasicAuth,
     ClientConfig,
+    InternalServerError,
     InvalidArgumentError,
     SyneriseClient,
     TokenRefreshError,
@@ -40,6 +41,7 @@ FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
 LIST = "/automation-brain/v2/diagrams"
 STATS = "/automation-brain/diagrams/*"
 WORKSPACE_LOGIN = "/uauth/v2/auth/login/profile"
+CURRENT_WORKSPACE = "/uauth/business-profile/current"
 
 
 def stats_path(diagram_id: str) -> str:
@@ -149,6 +151,46 @@ async def test_skip_resumes(fake: FakeSynerise, client: SyneriseClient) -> None:
     assert done.isdisjoint(r.key for r in rest)
     assert done | {r.key for r in rest} == {r.key for r in first}
     assert run.progress.skipped == 50
+
+
+async def test_skip_recognises_a_workspace_keyed_by_its_numeric_id(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    # Records an earlier run keyed by the numeric Workspace id (as a run that could not
+    # read the current Workspace once did) are still recognised.
+    first = await collect(audit_workflows(client))
+    numeric = str(fake.workspace.numeric_id)
+    done = {(numeric, r.workflow.diagram_id) for r in first[:50]}
+    run = audit_workflows(client, skip=done)
+    rest = await collect(run)
+    assert run.progress.skipped == 50
+    assert Counter(r.workflow.diagram_id for r in first[:50] + rest) == Counter(ids(fake))
+
+
+async def test_a_burst_of_failures_reading_the_workspace_keeps_its_uuid(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    # Five 503s outlast one read's retries (five attempts); the audit reads it again
+    # rather than key the records by the numeric id.
+    fake.faults.error(503, count=5, path=CURRENT_WORKSPACE)
+    records = await collect(audit_workflows(client, include=Include.NONE))
+    assert len(records) == 120
+    assert {r.workspace.key for r in records} == {fake.workspace.guid}
+    assert {r.workspace.name for r in records} == {fake.workspace.name}
+
+
+async def test_a_workspace_that_cannot_be_read_stops_the_audit_before_any_record(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    fake.faults.error(503, count=10_000, path=CURRENT_WORKSPACE)
+    run = audit_workflows(client, include=Include.NONE)
+    async with asyncio.timeout(10), run:
+        with pytest.raises(InternalServerError) as caught:
+            await run.__anext__()
+    assert any("Workspace UUID" in note for note in caught.value.__notes__)
+    assert fake.count(CURRENT_WORKSPACE) == _job.WORKSPACE_LOOKUPS * (1 + FAST.max_retries)
+    assert fake.count(LIST) == 0
+    assert not audit_tasks()
 
 
 async def test_transient_faults_are_retried(fake: FakeSynerise, client: SyneriseClient) -> None:
