@@ -613,7 +613,7 @@ class _AuditCommand:
                 self.summary.add(record)
             if writer is None:
                 stack.enter_context(ReportWriter(s.out, s.format, append=s.resume))
-        if self.progress.listing_failures:
+        if not self.progress.complete:
             return _Outcome(EXIT_INCOMPLETE, "the audit is incomplete; run again with --resume")
         if s.fail_on is not None and self.summary.has_findings_at(s.fail_on):
             return _Outcome(EXIT_FINDINGS)

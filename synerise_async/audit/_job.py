@@ -22,9 +22,11 @@ Policy:
   :data:`MAX_RELISTS` times, and the workflows the walk missed are audited.
 - **Failures**: a fetch that fails for one workflow (deleted meanwhile, a 5xx that
   outlived the retries, a response that does not parse) becomes that record's
-  ``error``; the audit goes on. A listing page that keeps failing is retried from where
-  it stopped, then recorded in ``progress.listing_failures``, and the audit goes on
-  with the next Workspace. Only ``AuthenticationError``, ``TokenRefreshError`` (and a
+  ``error``; the audit goes on. A failed listing page is asked for again, up to
+  :data:`LISTING_ATTEMPTS` times in a row (each page that comes through starts the
+  count again); a page that keeps failing is recorded in ``progress.listing_failures``,
+  which makes the audit incomplete (``progress.complete`` is False), and the audit goes
+  on with the next Workspace. Only ``AuthenticationError``, ``TokenRefreshError`` (and a
   client used wrongly) stop the audit: the iterator raises them after the records
   already made.
 - **Cancellation**: ``aclose()``, leaving ``async with``, dropping the iterator, or
@@ -93,8 +95,8 @@ DEFAULT_CONCURRENCY: Final = 16
 PAGE_SIZE: Final = 100
 #: Listing pages kept in flight ahead of the one being audited.
 PREFETCH: Final = 4
-#: Walks of one listing that may each end in a failed page (each page request has
-#: already been retried by the client) before the rest of the Workspace is given up.
+#: Tries of one listing page (each already retried by the client) before the rest of
+#: the Workspace is given up; a page that comes through starts the count again.
 LISTING_ATTEMPTS: Final = 3
 #: Reads of the client's own Workspace (each already retried by the client) before the
 #: audit gives up: its records must be keyed by the Workspace UUID.
@@ -138,6 +140,7 @@ class AuditProgress:
         skipped: workflows skipped because they were in ``skip``.
         errors: records with an ``error``.
         listing_failures: Workspaces whose listing could not be walked to the end.
+        finished: whether the audit ran to its end (it may still be incomplete).
     """
 
     workspaces_total: int | None = None
@@ -149,6 +152,13 @@ class AuditProgress:
     skipped: int = 0
     errors: int = 0
     listing_failures: list[ListingFailure] = attrs.field(factory=list)
+    finished: bool = False
+
+    @property
+    def complete(self) -> bool:
+        """Whether the audit ended having walked every Workspace's listing to its end:
+        False while it runs, after a fatal error, and when a listing was given up."""
+        return self.finished and not self.listing_failures
 
     @property
     def listed(self) -> int:
@@ -302,6 +312,7 @@ class _Auditor:
                 else:
                     await self._audit_workspace(self.client, ref)
                 self.progress.workspaces_done += 1
+            self.progress.finished = True
         except Exception as exc:  # handed to the consumer, raised from its __anext__
             end = _End(exc)
         if self.stopped:
@@ -425,6 +436,7 @@ class _Auditor:
                 # `async with`: whatever stops the walk also ends its prefetches, at once.
                 async with pages:
                     async for page in pages:
+                        failures = 0
                         self.progress.pages += 1
                         if page.total is not None:
                             totals.add(page.total)
@@ -438,7 +450,13 @@ class _Auditor:
                 failures += 1
                 start_page = exc.resume_page or start_page
                 if failures >= LISTING_ATTEMPTS:
-                    logger.error("gave up listing %s at page %d: %s", ref, start_page, exc)
+                    logger.error(
+                        "gave up listing %s at page %d after %d tries: %s",
+                        ref,
+                        start_page,
+                        failures,
+                        exc,
+                    )
                     failure = ListingFailure(workspace=ref, page=start_page, message=str(exc))
                     self.progress.listing_failures.append(failure)
                     return False

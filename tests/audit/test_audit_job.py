@@ -106,6 +106,7 @@ async def test_every_workflow_exactly_once_with_details(
     assert run.progress.pages == 5
     assert run.progress.totals == {ws.guid: 120}
     assert run.progress.workspaces_done == 1
+    assert run.progress.complete
 
 
 async def test_include_chooses_the_details(fake: FakeSynerise, client: SyneriseClient) -> None:
@@ -419,11 +420,35 @@ async def test_a_listing_that_keeps_failing_is_reported_and_the_audit_goes_on() 
                 records += [r async for r in run]
                 await clearing
     [failure] = run.progress.listing_failures
+    assert run.progress.finished
+    assert not run.progress.complete  # the library says the audit is incomplete
     assert failure.workspace.guid == fake.workspaces[0].guid
     assert failure.page == 6
     assert "503" in failure.message
     by_workspace = Counter(r.workspace.guid for r in records)
     assert by_workspace == {fake.workspaces[0].guid: 50, fake.workspaces[1].guid: 15}
+
+
+async def test_the_listing_failure_budget_is_per_page() -> None:
+    # Three pages of twenty each fail once, and each comes through when asked again:
+    # nothing is given up (three failures in all once abandoned the rest).
+    async with FakeSynerise(seed=10, workspaces=1, workflows_per_workspace=200) as fake:
+        config = attrs.evolve(FAST, max_retries=0)  # each fault fails the page
+        auth = WorkspaceAuth(fake.workspace.api_key)
+        async with SyneriseClient(auth, base_url=fake.url, config=config) as client:
+            run = audit_workflows(client, concurrency=2, page_size=10, include=Include.NONE)
+            fake.faults.truncated(path=LIST)
+            async with asyncio.timeout(10), run:
+                records = [await run.__anext__()]
+                for pages in (6, 12):
+                    while fake.count(LIST, status=200) < pages:
+                        records.append(await run.__anext__())
+                    fake.faults.truncated(path=LIST)
+                records += [r async for r in run]
+    assert fake.count(LIST, status=200) >= 20 + 3
+    assert run.progress.listing_failures == []
+    assert run.progress.complete
+    assert Counter(r.workflow.diagram_id for r in records) == Counter(ids(fake))
 
 
 async def test_a_failing_rule_becomes_a_finding(
