@@ -22,7 +22,8 @@ Policy:
   :data:`MAX_RELISTS` times, and the workflows the walk missed are audited.
 - **Failures**: a fetch that fails for one workflow (deleted meanwhile, a 5xx that
   outlived the retries, a response that does not parse) becomes that record's
-  ``error``; the audit goes on. A failed listing page is asked for again, up to
+  ``error`` and an error-severity finding, :data:`FETCH_FAILED`, whatever the rules
+  (a workflow that could not be inspected is never a clean one); the audit goes on. A failed listing page is asked for again, up to
   :data:`LISTING_ATTEMPTS` times in a row (each page that comes through starts the
   count again); a page that keeps failing is recorded in ``progress.listing_failures``,
   which makes the audit incomplete (``progress.complete`` is False), and the audit goes
@@ -74,6 +75,7 @@ from ._rules import DEFAULT_RULES, Rule
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
+    "FETCH_FAILED",
     "LAST_RUN_LOG_LINES",
     "LISTING_ATTEMPTS",
     "MAX_RELISTS",
@@ -109,6 +111,8 @@ LAST_RUN_LOG_LINES: Final = 1
 
 #: The code of the finding recorded when a rule itself raises.
 RULE_FAILED: Final = "rule-failed"
+#: The code of the finding recorded when a workflow's details could not be fetched.
+FETCH_FAILED: Final = "fetch-failed"
 
 
 @attrs.frozen(kw_only=True)
@@ -547,6 +551,8 @@ class _Auditor:
 
     def _findings(self, record: WorkflowAudit) -> tuple[Finding, ...]:
         findings: list[Finding] = []
+        if record.error is not None:
+            findings.append(_fetch_failed(record.error))
         for rule in self.rules:
             try:
                 findings.extend(rule(record, self.thresholds))
@@ -561,6 +567,16 @@ class _Auditor:
                     )
                 )
         return tuple(findings)
+
+
+def _fetch_failed(error: FetchFailure) -> Finding:
+    status = f", HTTP {error.status}" if error.status is not None else ""
+    return Finding(
+        code=FETCH_FAILED,
+        severity=Severity.ERROR,
+        message=f"Not inspected: its {error.operation} could not be fetched "
+        f"({error.kind}{status}).",
+    )
 
 
 def _matches(ref: WorkspaceRef, wanted: str) -> bool:

@@ -26,6 +26,7 @@ from synerise_async.api.automation import get_workflow_statistics
 from synerise_async.api.workspaces import get_current_workspace
 from synerise_async.audit import (
     DEFAULT_RULES,
+    FETCH_FAILED,
     AuditRun,
     Finding,
     Include,
@@ -223,9 +224,33 @@ async def test_a_persistent_server_error_becomes_the_records_error(fake: FakeSyn
     )
     assert "503" in failed.error.message
     assert failed.statistics is None
-    # The listing's data is still judged.
+    # Not inspected is an error of its own; the listing's data is still judged.
+    first, *judged = failed.findings
+    assert (first.code, first.severity) == (FETCH_FAILED, Severity.ERROR)
     bare = attrs.evolve(failed, findings=())
-    assert failed.findings == tuple(f for rule in DEFAULT_RULES for f in rule(bare, Thresholds()))
+    assert judged == [f for rule in DEFAULT_RULES for f in rule(bare, Thresholds())]
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"), [(403, "permission_denied"), (404, "not_found"), (500, "server_error")]
+)
+async def test_a_workflow_that_could_not_be_inspected_is_an_error_finding(
+    fake: FakeSynerise, status: int, kind: str
+) -> None:
+    # Whatever the rules: an audit of workflows it could not see is not a clean audit.
+    fake.faults.error(status, count=10_000, path=STATS)
+    config = attrs.evolve(FAST, max_retries=0)
+    auth = WorkspaceAuth(fake.workspace.api_key)
+    async with SyneriseClient(auth, base_url=fake.url, config=config) as client:
+        records = await collect(audit_workflows(client, rules=(), include=Include.STATISTICS))
+    assert len(records) == 120
+    for record in records:
+        assert record.error is not None
+        assert (record.error.kind, record.error.status) == (kind, status)
+        [finding] = record.findings
+        assert (finding.code, finding.severity) == (FETCH_FAILED, Severity.ERROR)
+        assert kind in finding.message
+        assert record.max_severity is Severity.ERROR
 
 
 async def test_a_response_that_does_not_parse_becomes_the_records_error(
