@@ -146,6 +146,7 @@ _fast = _make_converter(detailed=False)
 _detailed = _make_converter(detailed=True)
 
 
+
 def structure(data: Any, cls: type[T]) -> T:
     """Decode ``data`` into ``cls``; raises cattrs' own errors (use ``structure_response``)."""
     return _fast.structure(data, cls)

@@ -139,10 +139,9 @@ async def test_encrypted_style_tokens_use_the_default_lifetime() -> None:
 
 
 async def test_encrypted_token_past_its_real_expiry_is_renewed_after_a_401() -> None:
-    async with (
-        FakeSynerise(encrypted_tokens=True, token_lifetime=0.5, workflows_per_workspace=3) as fake,
-        ws_client(fake) as client,
-    ):  # default lifetime (600 s) is too long here
+    async with FakeSynerise(
+        encrypted_tokens=True, token_lifetime=0.5, workflows_per_workspace=3
+    ) as fake, ws_client(fake) as client:  # default lifetime (600 s) is too long here
         await get_current_workspace.asyncio(client=client)
         await asyncio.sleep(0.6)
         assert (await get_current_workspace.asyncio(client=client)).selected
@@ -299,9 +298,7 @@ async def test_basic_auth(fake: FakeSynerise) -> None:
 
 async def test_token_auth_fixed_and_provider(fake: FakeSynerise) -> None:
     async with SyneriseClient(base_url=fake.url, config=FAST) as anonymous:
-        token = (
-            await workspace_login.asyncio(client=anonymous, api_key=fake.workspace.api_key)
-        ).token
+        token = (await workspace_login.asyncio(client=anonymous, api_key=fake.workspace.api_key)).token
 
     async with SyneriseClient(TokenAuth(token), base_url=fake.url, config=FAST) as client:
         assert (await get_current_workspace.asyncio(client=client)).selected

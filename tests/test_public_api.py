@@ -33,14 +33,8 @@ def test_all_is_sorted_and_complete() -> None:
 
 
 @pytest.mark.parametrize(
-    "package",
-    [
-        "synerise_async.api.auth",
-        "synerise_async.api.workspaces",
-        "synerise_async.api.automation",
-        "synerise_async.models",
-        "synerise_async.auth",
-    ],
+    "package", ["synerise_async.api.auth", "synerise_async.api.workspaces",
+                "synerise_async.api.automation", "synerise_async.models", "synerise_async.auth"]
 )
 def test_subpackage_all_is_sorted(package: str) -> None:
     module = importlib.import_module(package)
@@ -59,9 +53,7 @@ def test_operation_module_shape(name: str) -> None:
     doc = (module.__doc__ or "").strip().splitlines()[0]
     assert doc.split(" ", 1)[0] in {"GET", "POST"}, "first line names method and path"
     assert "operation" in (module.__doc__ or "")
-    functions = [
-        n for n, v in vars(module).items() if inspect.isfunction(v) and v.__module__ == name
-    ]
+    functions = [n for n, v in vars(module).items() if inspect.isfunction(v) and v.__module__ == name]
     assert functions[: len(SHAPE)] == SHAPE, "same functions, in the same order"
     for public in ("asyncio_detailed", "asyncio", "paginate"):
         fn = getattr(module, public, None)
@@ -69,9 +61,9 @@ def test_operation_module_shape(name: str) -> None:
             continue
         params = list(inspect.signature(fn).parameters.values())
         assert params[0].name == "client"
-        assert all(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params), (
-            f"{public} takes keyword-only arguments"
-        )
+        assert all(
+            p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params
+        ), f"{public} takes keyword-only arguments"
         assert fn.__doc__, f"{public} has a docstring"
     assert inspect.iscoroutinefunction(module.asyncio)
     assert inspect.iscoroutinefunction(module.asyncio_detailed)

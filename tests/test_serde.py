@@ -24,12 +24,7 @@ from synerise_async.models import (
 
 WORKFLOW: dict[str, Any] = {
     "diagramId": "030a9be3-8ccc-44c7-b20b-27768816cab7",
-    "listingAuthor": {
-        "userId": 1,
-        "clientId": 0,
-        "clientApiHash": "a",
-        "businessProfileApiHash": "b",
-    },
+    "listingAuthor": {"userId": 1, "clientId": 0, "clientApiHash": "a", "businessProfileApiHash": "b"},
     "name": "Welcome",
     "created": 1700000000.5,
     "updated": 1700000100,
@@ -58,37 +53,18 @@ def raw(body: Any) -> RawResponse:
 @pytest.mark.parametrize(
     ("data", "cls"),
     [
-        (
-            {"data": [WORKFLOW] * 3, "meta": {"limit": 3, "page": 1, "pages": 1, "total": 3}},
-            WorkflowList,
-        ),
+        ({"data": [WORKFLOW] * 3, "meta": {"limit": 3, "page": 1, "pages": 1, "total": 3}}, WorkflowList),
         ({"data": [], "meta": None}, WorkflowList),
         ({"selected": False, "data": None}, CurrentWorkspace),
         (
-            {
-                "started": 3,
-                "finished": 1,
-                "inProgress": 2,
-                "blocks": {
-                    "b1": {"name": "n", "type": "t", "entered": 1, "executed": 1, "failed": 4}
-                },
-            },
+            {"started": 3, "finished": 1, "inProgress": 2,
+             "blocks": {"b1": {"name": "n", "type": "t", "entered": 1, "executed": 1, "failed": 4}}},
             WorkflowStatistics,
         ),
         (
-            {
-                "startTime": 1700000000.25,
-                "runId": "r",
-                "overallRunStatus": "FAILED",
-                "pipelineResponse": {
-                    "importData": {
-                        "status": "SUCCESS",
-                        "logs": ["a", {"b": 1}],
-                        "successCount": 3,
-                        "failureCount": 0,
-                    }
-                },
-            },
+            {"startTime": 1700000000.25, "runId": "r", "overallRunStatus": "FAILED",
+             "pipelineResponse": {"importData": {"status": "SUCCESS", "logs": ["a", {"b": 1}],
+                                                 "successCount": 3, "failureCount": 0}}},
             LastRunLogs,
         ),
     ],

@@ -100,20 +100,12 @@ async def test_profile_login_and_from_server(fake: FakeSynerise, anon: SyneriseC
     assert token.token
     with pytest.raises(AuthenticationError):
         await profile_login.asyncio(
-            client=anon,
-            api_key=key,
-            identity_provider="SYNERISE",
-            email=profile.email,
+            client=anon, api_key=key, identity_provider="SYNERISE", email=profile.email,
             password="wrong",
         )
     created = await profile_login.asyncio(
-        client=anon,
-        api_key=key,
-        identity_provider="GOOGLE",
-        identity_provider_token="g-token",
-        email="new@example.com",
-        tags=["vip"],
-        attributes={"plan": "gold"},
+        client=anon, api_key=key, identity_provider="GOOGLE", identity_provider_token="g-token",
+        email="new@example.com", tags=["vip"], attributes={"plan": "gold"},
     )
     assert created.token
     async with SyneriseClient(
@@ -217,11 +209,7 @@ async def test_workspace_operations(fake: FakeSynerise) -> None:
     ],
 )
 async def test_bad_arguments_fail_before_any_request(
-    fake: FakeSynerise,
-    anon: SyneriseClient,
-    call,
-    argument: str,
-    fragment: str,  # type: ignore[no-untyped-def]
+    fake: FakeSynerise, anon: SyneriseClient, call, argument: str, fragment: str  # type: ignore[no-untyped-def]
 ) -> None:
     with pytest.raises(InvalidArgumentError) as info:
         await call(anon)

@@ -68,18 +68,12 @@ async def test_synerise_login_needs_the_right_password(api, fake: FakeSynerise) 
 async def test_other_providers_create_the_account_once(api, fake: FakeSynerise) -> None:
     profile = fake.profiles[0]
     first = await api.profile_login(
-        profile,
-        identityProvider="FACEBOOK",
-        email="fb.user@fake-synerise.test",
-        identityProviderToken="fb",
+        profile, identityProvider="FACEBOOK", email="fb.user@fake-synerise.test", identityProviderToken="fb"
     )
     assert first.status == 200
     assert first.json["origin"] == "FACEBOOK"
     again = await api.profile_login(
-        profile,
-        identityProvider="FACEBOOK",
-        email="fb.user@fake-synerise.test",
-        identityProviderToken="fb",
+        profile, identityProvider="FACEBOOK", email="fb.user@fake-synerise.test", identityProviderToken="fb"
     )
     assert api.claims(again.json["token"])["sub"] == api.claims(first.json["token"])["sub"]
     # The created account has no password: SYNERISE login still fails.
