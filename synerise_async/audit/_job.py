@@ -23,7 +23,8 @@ Policy:
 - **Failures**: a fetch that fails for one workflow (deleted meanwhile, a 5xx that
   outlived the retries, a response that does not parse) becomes that record's
   ``error`` and an error-severity finding, :data:`FETCH_FAILED`, whatever the rules
-  (a workflow that could not be inspected is never a clean one); the audit goes on. A failed listing page is asked for again, up to
+  (a workflow that could not be inspected is never a clean one); the audit goes on.
+- **Listing failures**: a failed listing page is asked for again, up to
   :data:`LISTING_ATTEMPTS` times in a row (each page that comes through starts the
   count again); a page that keeps failing is recorded in ``progress.listing_failures``,
   which makes the audit incomplete (``progress.complete`` is False), and the audit goes
