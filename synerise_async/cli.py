@@ -5,13 +5,15 @@
     export SYNERISE_USERNAME=... SYNERISE_PASSWORD=...
     synerise-async audit --all-workspaces --out report.jsonl --fail-on error
     synerise-async audit --resume --out report.jsonl     # go on after an interruption
+    synerise-async audit --overwrite --out report.jsonl  # start again from scratch
     synerise-async audit --demo                          # against an embedded fake API
 
 Exit codes:
 
 - 0: the audit finished;
 - 1: it finished, and a finding is at or above ``--fail-on``;
-- 2: a usage, credentials or report-file problem;
+- 2: a usage, credentials or report-file problem (a report already in ``--out`` is
+  never replaced without ``--overwrite``, nor added to without ``--resume``);
 - 3: it could not finish: a listing or the API kept failing (``--resume`` goes on);
 - 130: interrupted by SIGINT or SIGTERM; the report holds whole records only, and
   ``--resume`` goes on where it stopped.
@@ -271,10 +273,17 @@ def _parser() -> argparse.ArgumentParser:
         choices=[f.value for f in ReportFormat],
         help="jsonl (default) or csv; by default from the --out suffix",
     )
-    output.add_argument(
+    existing = output.add_mutually_exclusive_group()
+    existing.add_argument(
         "--resume",
         action="store_true",
         help="keep the records already in --out and audit only the others",
+    )
+    existing.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a report already in --out (without it, or --resume, the command "
+        "refuses to touch one)",
     )
     output.add_argument("--quiet", action="store_true", help="no progress and no summary")
     output.add_argument(
@@ -407,6 +416,11 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> _Settings:
         raise _UsageError(f"--out {out} is a directory")
     if not out.parent.is_dir():
         raise _UsageError(f"--out {out}: no directory {out.parent}")
+    if not (args.resume or args.overwrite) and out.is_file() and out.stat().st_size > 0:
+        raise _UsageError(
+            f"--out {out} already holds a report: pass --resume to go on with it, "
+            "or --overwrite to replace it"
+        )
     include = Include.ALL
     if args.no_statistics:
         include &= ~Include.STATISTICS
@@ -613,7 +627,7 @@ class _AuditCommand:
                 self.summary.add(record)
             if writer is None:
                 stack.enter_context(ReportWriter(s.out, s.format, append=s.resume))
-        if self.progress.listing_failures:
+        if not self.progress.complete:
             return _Outcome(EXIT_INCOMPLETE, "the audit is incomplete; run again with --resume")
         if s.fail_on is not None and self.summary.has_findings_at(s.fail_on):
             return _Outcome(EXIT_FINDINGS)

@@ -30,6 +30,13 @@ ENV_NAMES = (
 )
 #: Every JWT starts with the base64 of '{"'.
 JWT_PREFIX = "eyJ"
+#: The directory holding the package under test.
+SOURCE_ROOT = Path(cli.__file__).resolve().parents[1]
+STATS = "/automation-brain/diagrams/*"
+LIST = "/automation-brain/v2/diagrams"
+CURRENT_WORKSPACE = "/uauth/business-profile/current"
+#: Seconds a subprocess of the command may run (it starts a Python) before it is killed.
+PROCESS_DEADLINE = 30
 
 
 @pytest.fixture(autouse=True)
@@ -160,6 +167,31 @@ def test_resume_refuses_a_foreign_file(tmp_path: Path, capsys: pytest.CaptureFix
     assert (tmp_path / "report.jsonl").read_text() == "hello\n"
 
 
+def test_an_existing_report_is_never_replaced_unasked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "report.jsonl"
+    assert cli.main(demo(tmp_path, "--quiet")) == cli.EXIT_OK
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:30]))  # an interrupted run's report
+    capsys.readouterr()
+    assert cli.main(demo(tmp_path, "--quiet")) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "already holds a report" in err
+    assert "--resume" in err
+    assert "--overwrite" in err
+    assert path.read_bytes() == b"".join(lines[:30])
+    # Said so: a fresh report.
+    assert cli.main(demo(tmp_path, "--quiet", "--overwrite")) == cli.EXIT_OK
+    assert len(report_keys(path)) == 90
+    assert len(path.read_bytes().splitlines()) == 90
+    # Both at once make no sense.
+    assert cli.main(demo(tmp_path, "--resume", "--overwrite")) == cli.EXIT_USAGE
+    # An empty file holds no report.
+    path.write_bytes(b"")
+    assert cli.main(demo(tmp_path, "--quiet")) == cli.EXIT_OK
+
+
 # --- real credentials against a fake server ---------------------------------------------------
 
 
@@ -246,7 +278,14 @@ async def test_wrong_password_is_exit_2_and_not_shown(
     out_file = tmp_path / "r.jsonl"
     out_file.write_text("an earlier report\n")
     code = await run_cli(
-        "audit", "--base-url", fake.url, "--username", fake.user.username, "--out", str(out_file)
+        "audit",
+        "--base-url",
+        fake.url,
+        "--username",
+        fake.user.username,
+        "--out",
+        str(out_file),
+        "--overwrite",
     )
     assert code == cli.EXIT_USAGE
     out, err = capsys.readouterr()
@@ -268,6 +307,121 @@ async def test_an_unknown_workspace_is_a_usage_error(
     )
     assert code == cli.EXIT_USAGE
     assert "Nowhere" in capsys.readouterr().err
+
+
+async def test_fail_on_error_fails_when_no_workflow_could_be_inspected(
+    fake: FakeSynerise,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SYNERISE_API_KEY", fake.workspace.api_key)
+    fake.faults.error(403, count=10_000, path=STATS)
+    out_file = tmp_path / "r.jsonl"
+    code = await run_cli(
+        "audit", "--base-url", fake.url, "--out", str(out_file), "--fail-on", "error"
+    )
+    assert code == cli.EXIT_FINDINGS
+    out = capsys.readouterr().out
+    assert "Not inspected: 40 of 40 workflows" in out
+    assert "fetch-failed" in out
+    assert "permission_denied" in out
+    records = [json.loads(line) for line in out_file.read_text().splitlines()]
+    assert len(records) == 40
+    assert all(r["error"]["kind"] == "permission_denied" for r in records)
+    assert all(r["findings"][0]["code"] == "fetch-failed" for r in records)
+
+
+async def test_a_workspace_that_cannot_be_read_fails_the_start(
+    fake: FakeSynerise,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SYNERISE_API_KEY", fake.workspace.api_key)
+    fake.faults.error(503, count=10_000, path=CURRENT_WORKSPACE, retry_after=0.01)
+    out_file = tmp_path / "r.jsonl"
+    code = await run_cli("audit", "--base-url", fake.url, "--out", str(out_file), "--quiet")
+    assert code == cli.EXIT_INCOMPLETE
+    err = capsys.readouterr().err
+    assert "the audit stopped: HTTP 503" in err
+    assert "could not read the current Workspace" in err
+    assert not out_file.exists()  # no record under another key
+    assert fake.count(LIST) == 0
+
+
+async def test_resume_recognises_records_keyed_by_the_numeric_workspace_id(
+    fake: FakeSynerise, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNERISE_API_KEY", fake.workspace.api_key)
+    out_file = tmp_path / "r.jsonl"
+    args = ("audit", "--base-url", fake.url, "--out", str(out_file), "--quiet")
+    assert await run_cli(*args) == cli.EXIT_OK
+    # As a run that could not read the current Workspace wrote them: no UUID, the
+    # numeric id from the listing.
+    lines = []
+    for line in out_file.read_text().splitlines()[:15]:
+        record = json.loads(line)
+        record["workspace"] = {"guid": None, "id": fake.workspace.numeric_id, "name": None}
+        lines.append(json.dumps(record) + "\n")
+    out_file.write_text("".join(lines))
+    assert await run_cli(*args, "--resume") == cli.EXIT_OK
+    diagrams = Counter(json.loads(line)["diagramId"] for line in out_file.read_text().splitlines())
+    assert diagrams == Counter(w["diagramId"] for w in fake.workflows(fake.workspace.id))
+
+
+async def test_a_listing_given_up_makes_the_run_incomplete(
+    fake: FakeSynerise,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SYNERISE_API_KEY", fake.workspace.api_key)
+    fake.faults.error(503, count=10_000, path=LIST, retry_after=0.01)
+    code = await run_cli("audit", "--base-url", fake.url, "--out", str(tmp_path / "r.jsonl"))
+    assert code == cli.EXIT_INCOMPLETE
+    out, err = capsys.readouterr()
+    assert "Incomplete: the listing of" in out
+    assert "the audit is incomplete; run again with --resume" in err
+
+
+async def run_process(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run the command in a subprocess while this loop serves the fake; kill it if it
+    outlives :data:`PROCESS_DEADLINE` seconds."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "synerise_async",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(PROCESS_DEADLINE):
+            out, err = await process.communicate()
+    except TimeoutError:
+        process.kill()
+        await process.communicate()
+        raise AssertionError(f"still running after {PROCESS_DEADLINE} s") from None
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_a_fatal_error_once_listed_exits_2_promptly(tmp_path: Path) -> None:
+    # Every statistics request answers 401 that a new token cannot fix, once the
+    # listing (one page) is over: the command used to wait for ever on 3.11 and 3.12.
+    async with FakeSynerise(seed=22, workspaces=1, workflows_per_workspace=5) as fake:
+        fake.faults.error(401, count=10_000, path=STATS)
+        env = subprocess_env(SYNERISE_API_KEY=fake.workspace.api_key)
+        out_file = tmp_path / "r.jsonl"
+        code, out, err = await run_process(
+            "audit", "--base-url", fake.url, "--out", str(out_file), env=env
+        )
+    assert code == cli.EXIT_USAGE, err
+    assert "authentication failed: HTTP 401" in err
+    assert not out_file.exists()
+    assert_no_secret({fake.workspace.api_key}, out, err)
 
 
 # --- usage ---------------------------------------------------------------------------------------
@@ -390,8 +544,12 @@ def command(out: Path, *extra: str, workflows: int = 300, latency: str = "0") ->
     ]
 
 
-def subprocess_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("SYNERISE_")}
+def subprocess_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNERISE_")}
+    # The package under test, wherever the tests run from (an editable install may
+    # point at another checkout).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SOURCE_ROOT), env.get("PYTHONPATH")]))
+    return env | extra
 
 
 def start(args: list[str], cwd: Path) -> subprocess.Popen[str]:

@@ -11,7 +11,8 @@
     print(summarize(records).findings_by_code)
 
 Each :class:`WorkflowAudit` holds the workflow, its statistics and last data run, the
-findings of the rules and, when fetching its details failed, an ``error``.
+findings of the rules and, when fetching its details failed, an ``error`` (and an
+error-severity :data:`FETCH_FAILED` finding: such a workflow was not inspected).
 :class:`ReportWriter`, :func:`repair_report` and :func:`read_report` write and resume
 reports in JSON Lines or CSV; the ``synerise-async audit`` command uses them all.
 
@@ -33,6 +34,8 @@ severities. Time-based rules measure from ``record.audited_at`` (``audit_workflo
 
 from ._job import (
     DEFAULT_CONCURRENCY,
+    FETCH_FAILED,
+    RULE_FAILED,
     AuditProgress,
     AuditRun,
     ListingFailure,
@@ -84,6 +87,8 @@ __all__ = [
     "DEFAULT_PAUSED_DAYS",
     "DEFAULT_RULES",
     "DEFAULT_STALE_DRAFT_DAYS",
+    "FETCH_FAILED",
+    "RULE_FAILED",
     "AuditProgress",
     "AuditRun",
     "AuditSummary",

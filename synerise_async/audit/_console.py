@@ -295,7 +295,8 @@ def _footer(
 ) -> list[str]:
     requests = f", {stats.attempts} requests, {stats.retries} retries" if stats else ""
     lines = [
-        f"Errors: {summary.errors}",
+        f"Not inspected: {summary.errors} of {summary.workflows} workflows "
+        "(their details could not be fetched)",
         f"Report: {report} ({summary.workflows} workflows, {new_records} new "
         f"in {format_duration(elapsed)}{requests})",
     ]

@@ -5,6 +5,11 @@ Policy:
 - **Workspaces**: the client's own (``workspaces=None``); with ``UserAuth``, every
   Workspace the User can see (``"all"``) or a chosen list, each audited in turn through
   ``client.for_workspace`` (same connections and limits, its own token).
+- **One Workspace identity**: records are keyed by the Workspace UUID, so the client's
+  own Workspace is read first, up to :data:`WORKSPACE_LOOKUPS` times; when it cannot be
+  read the audit stops before any record rather than key records another way. Only
+  credentials the endpoint refuses outright (Basic, for one) audit it unnamed, keyed by
+  its numeric id. ``skip`` matches a record under either key.
 - **Listing**: pages of ``page_size`` (:data:`PAGE_SIZE`), oldest first (a workflow created during the
   audit lands at the end instead of shifting the pages), with :data:`PREFETCH` next
   pages in flight.
@@ -17,9 +22,13 @@ Policy:
   :data:`MAX_RELISTS` times, and the workflows the walk missed are audited.
 - **Failures**: a fetch that fails for one workflow (deleted meanwhile, a 5xx that
   outlived the retries, a response that does not parse) becomes that record's
-  ``error``; the audit goes on. A listing page that keeps failing is retried from where
-  it stopped, then recorded in ``progress.listing_failures``, and the audit goes on
-  with the next Workspace. Only ``AuthenticationError``, ``TokenRefreshError`` (and a
+  ``error`` and an error-severity finding, :data:`FETCH_FAILED`, whatever the rules
+  (a workflow that could not be inspected is never a clean one); the audit goes on.
+- **Listing failures**: a failed listing page is asked for again, up to
+  :data:`LISTING_ATTEMPTS` times in a row (each page that comes through starts the
+  count again); a page that keeps failing is recorded in ``progress.listing_failures``,
+  which makes the audit incomplete (``progress.complete`` is False), and the audit goes
+  on with the next Workspace. Only ``AuthenticationError``, ``TokenRefreshError`` (and a
   client used wrongly) stop the audit: the iterator raises them after the records
   already made.
 - **Cancellation**: ``aclose()``, leaving ``async with``, dropping the iterator, or
@@ -42,11 +51,13 @@ import attrs
 from .._client import SyneriseClient
 from .._exceptions import (
     APIError,
+    APIStatusError,
     AuthenticationError,
     InvalidArgumentError,
     NotFoundError,
     TokenRefreshError,
 )
+from .._http import RETRYABLE_STATUSES
 from .._validation import check_enum, check_int
 from ..api.automation import get_last_run_logs, get_workflow_statistics, list_workflows
 from ..api.workspaces import get_current_workspace, list_workspaces
@@ -65,12 +76,14 @@ from ._rules import DEFAULT_RULES, Rule
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
+    "FETCH_FAILED",
     "LAST_RUN_LOG_LINES",
     "LISTING_ATTEMPTS",
     "MAX_RELISTS",
     "PAGE_SIZE",
     "PREFETCH",
     "RULE_FAILED",
+    "WORKSPACE_LOOKUPS",
     "AuditProgress",
     "AuditRun",
     "ListingFailure",
@@ -85,9 +98,12 @@ DEFAULT_CONCURRENCY: Final = 16
 PAGE_SIZE: Final = 100
 #: Listing pages kept in flight ahead of the one being audited.
 PREFETCH: Final = 4
-#: Walks of one listing that may each end in a failed page (each page request has
-#: already been retried by the client) before the rest of the Workspace is given up.
+#: Tries of one listing page (each already retried by the client) before the rest of
+#: the Workspace is given up; a page that comes through starts the count again.
 LISTING_ATTEMPTS: Final = 3
+#: Reads of the client's own Workspace (each already retried by the client) before the
+#: audit gives up: its records must be keyed by the Workspace UUID.
+WORKSPACE_LOOKUPS: Final = 3
 #: Extra walks of a listing whose total changed during the walk.
 MAX_RELISTS: Final = 2
 #: Log lines per stage asked of the last-run operation: the audit needs the statuses and
@@ -96,6 +112,8 @@ LAST_RUN_LOG_LINES: Final = 1
 
 #: The code of the finding recorded when a rule itself raises.
 RULE_FAILED: Final = "rule-failed"
+#: The code of the finding recorded when a workflow's details could not be fetched.
+FETCH_FAILED: Final = "fetch-failed"
 
 
 @attrs.frozen(kw_only=True)
@@ -127,6 +145,7 @@ class AuditProgress:
         skipped: workflows skipped because they were in ``skip``.
         errors: records with an ``error``.
         listing_failures: Workspaces whose listing could not be walked to the end.
+        finished: whether the audit ran to its end (it may still be incomplete).
     """
 
     workspaces_total: int | None = None
@@ -138,6 +157,13 @@ class AuditProgress:
     skipped: int = 0
     errors: int = 0
     listing_failures: list[ListingFailure] = attrs.field(factory=list)
+    finished: bool = False
+
+    @property
+    def complete(self) -> bool:
+        """Whether the audit ended having walked every Workspace's listing to its end:
+        False while it runs, after a fatal error, and when a listing was given up."""
+        return self.finished and not self.listing_failures
 
     @property
     def listed(self) -> int:
@@ -212,6 +238,7 @@ class AuditRun:
         self._finished = True
         task = self._task
         if task is not None and not task.done():
+            self._auditor.stopped = True
             task.cancel()
             await asyncio.wait([task])
 
@@ -229,6 +256,7 @@ class AuditRun:
     def __del__(self) -> None:
         # A consumer that broke out of `async for` drops the run: cancel what it left.
         if self._task is not None and not self._task.done():
+            self._auditor.stopped = True
             self._task.cancel()
 
 
@@ -265,6 +293,11 @@ class _Auditor:
     page_size: int
     progress: AuditProgress = attrs.field(factory=AuditProgress)
     queue: asyncio.Queue[_Item] = attrs.field(init=False)
+    #: Set by the run before it cancels this work: the one sign that nobody reads the
+    #: queue any more. ``Task.cancelling()`` is no such sign: on Python 3.11 and 3.12 a
+    #: task group whose child fails while the group is being exited leaves the count
+    #: raised on the task that ran it.
+    stopped: bool = attrs.field(init=False, default=False)
 
     def __attrs_post_init__(self) -> None:
         # Bounded: a consumer slower than the API holds the workers back.
@@ -284,12 +317,12 @@ class _Auditor:
                 else:
                     await self._audit_workspace(self.client, ref)
                 self.progress.workspaces_done += 1
+            self.progress.finished = True
         except Exception as exc:  # handed to the consumer, raised from its __anext__
             end = _End(exc)
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
-            # Stopped by aclose(), whose cancellation a failing task group turned into
-            # its errors: nobody reads the queue any more, and it may be full.
+        if self.stopped:
+            # Stopped by the run, whose cancellation a failing task group may have turned
+            # into its errors: nobody reads the queue any more, and it may be full.
             raise asyncio.CancelledError
         await self.queue.put(end)
 
@@ -322,13 +355,35 @@ class _Auditor:
         return chosen
 
     async def _current_workspace(self) -> WorkspaceRef:
-        try:
-            current = await get_current_workspace.asyncio(client=self.client)
-        except APIError as exc:
-            # Only for the name: the audit itself may still work (Basic auth, for one,
-            # need not be accepted by this endpoint).
-            logger.info("could not read the current Workspace (%s); auditing it unnamed", exc)
-            return WorkspaceRef()
+        for lookup in range(1, WORKSPACE_LOOKUPS + 1):
+            try:
+                current = await get_current_workspace.asyncio(client=self.client)
+                break
+            except APIStatusError as exc:
+                if exc.status not in RETRYABLE_STATUSES:
+                    # Refused, not failing: these credentials never get an answer here
+                    # (Basic auth, for one), so every run keys the records alike, by the
+                    # numeric id the listing gives.
+                    logger.info(
+                        "the current Workspace is not readable (%s); auditing it unnamed", exc
+                    )
+                    return WorkspaceRef()
+                error: APIError = exc
+            except APIError as exc:
+                error = exc
+            if lookup == WORKSPACE_LOOKUPS:
+                logger.error(
+                    "could not read the current Workspace in %d tries (%s); not auditing it "
+                    "under another key",
+                    lookup,
+                    error,
+                )
+                error.add_note(
+                    "The audit keys its records by the Workspace UUID and stopped before any "
+                    "record: run it again."
+                )
+                raise error
+            logger.warning("could not read the current Workspace (%s); trying again", error)
         data = current.data
         if not current.selected or data is None:
             return WorkspaceRef()
@@ -386,6 +441,7 @@ class _Auditor:
                 # `async with`: whatever stops the walk also ends its prefetches, at once.
                 async with pages:
                     async for page in pages:
+                        failures = 0
                         self.progress.pages += 1
                         if page.total is not None:
                             totals.add(page.total)
@@ -399,7 +455,13 @@ class _Auditor:
                 failures += 1
                 start_page = exc.resume_page or start_page
                 if failures >= LISTING_ATTEMPTS:
-                    logger.error("gave up listing %s at page %d: %s", ref, start_page, exc)
+                    logger.error(
+                        "gave up listing %s at page %d after %d tries: %s",
+                        ref,
+                        start_page,
+                        failures,
+                        exc,
+                    )
                     failure = ListingFailure(workspace=ref, page=start_page, message=str(exc))
                     self.progress.listing_failures.append(failure)
                     return False
@@ -421,7 +483,7 @@ class _Auditor:
         seen.add(workflow.diagram_id)
         if not ref.key and workflow.workspace_id is not None:
             ref = attrs.evolve(ref, id=workflow.workspace_id)
-        if (ref.key, workflow.diagram_id) in self.skip:
+        if any((key, workflow.diagram_id) in self.skip for key in ref.keys):
             self.progress.skipped += 1
             return
         await slots.acquire()
@@ -490,6 +552,8 @@ class _Auditor:
 
     def _findings(self, record: WorkflowAudit) -> tuple[Finding, ...]:
         findings: list[Finding] = []
+        if record.error is not None:
+            findings.append(_fetch_failed(record.error))
         for rule in self.rules:
             try:
                 findings.extend(rule(record, self.thresholds))
@@ -504,6 +568,16 @@ class _Auditor:
                     )
                 )
         return tuple(findings)
+
+
+def _fetch_failed(error: FetchFailure) -> Finding:
+    status = f", HTTP {error.status}" if error.status is not None else ""
+    return Finding(
+        code=FETCH_FAILED,
+        severity=Severity.ERROR,
+        message=f"Not inspected: its {error.operation} could not be fetched "
+        f"({error.kind}{status}).",
+    )
 
 
 def _matches(ref: WorkspaceRef, wanted: str) -> bool:
@@ -577,7 +651,8 @@ def audit_workflows(
         workspaces: None for the client's own Workspace; with ``UserAuth``, ``"all"``
             or a list of Workspace UUIDs, numeric ids or names.
         skip: ``(workspace key, diagram id)`` pairs already audited (a report's
-            ``WorkflowAudit.key``), to resume an audit.
+            ``WorkflowAudit.key``), to resume an audit; the Workspace may be keyed by
+            its UUID or by its numeric id.
         now: the clock that stamps ``audited_at`` (aware datetimes), for tests.
         page_size: workflows per listing page.
 
@@ -587,6 +662,8 @@ def audit_workflows(
     Raises:
         InvalidArgumentError: an invalid argument, at once; an unknown Workspace, from
             the iteration.
+        APIError: from the iteration, before any record, when the client's own
+            Workspace could not be read (see :data:`WORKSPACE_LOOKUPS`).
         AuthenticationError, TokenRefreshError: from the iteration, when the
             credentials stop working.
     """

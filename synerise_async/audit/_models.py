@@ -117,6 +117,11 @@ class WorkspaceRef:
             return self.guid
         return "" if self.id is None else str(self.id)
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every key a report may know the Workspace by: the UUID and the numeric id, when known."""
+        return tuple(k for k in (self.guid, None if self.id is None else str(self.id)) if k)
+
     def __str__(self) -> str:
         return self.name or self.key or "(current Workspace)"
 

@@ -12,8 +12,10 @@ import attrs
 import pytest
 
 from synerise_async import (
+    AuthenticationError,
     BasicAuth,
     ClientConfig,
+    InternalServerError,
     InvalidArgumentError,
     SyneriseClient,
     TokenRefreshError,
@@ -21,8 +23,10 @@ from synerise_async import (
     WorkspaceAuth,
 )
 from synerise_async.api.automation import get_workflow_statistics
+from synerise_async.api.workspaces import get_current_workspace
 from synerise_async.audit import (
     DEFAULT_RULES,
+    FETCH_FAILED,
     AuditRun,
     Finding,
     Include,
@@ -36,6 +40,9 @@ from synerise_async.testing import FakeSynerise, WorkspaceSpec
 
 FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
 LIST = "/automation-brain/v2/diagrams"
+STATS = "/automation-brain/diagrams/*"
+WORKSPACE_LOGIN = "/uauth/v2/auth/login/profile"
+CURRENT_WORKSPACE = "/uauth/business-profile/current"
 
 
 def stats_path(diagram_id: str) -> str:
@@ -100,6 +107,7 @@ async def test_every_workflow_exactly_once_with_details(
     assert run.progress.pages == 5
     assert run.progress.totals == {ws.guid: 120}
     assert run.progress.workspaces_done == 1
+    assert run.progress.complete
 
 
 async def test_include_chooses_the_details(fake: FakeSynerise, client: SyneriseClient) -> None:
@@ -147,6 +155,46 @@ async def test_skip_resumes(fake: FakeSynerise, client: SyneriseClient) -> None:
     assert run.progress.skipped == 50
 
 
+async def test_skip_recognises_a_workspace_keyed_by_its_numeric_id(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    # Records an earlier run keyed by the numeric Workspace id (as a run that could not
+    # read the current Workspace once did) are still recognised.
+    first = await collect(audit_workflows(client))
+    numeric = str(fake.workspace.numeric_id)
+    done = {(numeric, r.workflow.diagram_id) for r in first[:50]}
+    run = audit_workflows(client, skip=done)
+    rest = await collect(run)
+    assert run.progress.skipped == 50
+    assert Counter(r.workflow.diagram_id for r in first[:50] + rest) == Counter(ids(fake))
+
+
+async def test_a_burst_of_failures_reading_the_workspace_keeps_its_uuid(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    # Five 503s outlast one read's retries (five attempts); the audit reads it again
+    # rather than key the records by the numeric id.
+    fake.faults.error(503, count=5, path=CURRENT_WORKSPACE)
+    records = await collect(audit_workflows(client, include=Include.NONE))
+    assert len(records) == 120
+    assert {r.workspace.key for r in records} == {fake.workspace.guid}
+    assert {r.workspace.name for r in records} == {fake.workspace.name}
+
+
+async def test_a_workspace_that_cannot_be_read_stops_the_audit_before_any_record(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    fake.faults.error(503, count=10_000, path=CURRENT_WORKSPACE)
+    run = audit_workflows(client, include=Include.NONE)
+    async with asyncio.timeout(10), run:
+        with pytest.raises(InternalServerError) as caught:
+            await run.__anext__()
+    assert any("Workspace UUID" in note for note in caught.value.__notes__)
+    assert fake.count(CURRENT_WORKSPACE) == _job.WORKSPACE_LOOKUPS * (1 + FAST.max_retries)
+    assert fake.count(LIST) == 0
+    assert not audit_tasks()
+
+
 async def test_transient_faults_are_retried(fake: FakeSynerise, client: SyneriseClient) -> None:
     # On the automation routes: a login has a budget of its own (see tests/auth).
     automation = "/automation-brain/*"
@@ -181,9 +229,33 @@ async def test_a_persistent_server_error_becomes_the_records_error(fake: FakeSyn
     )
     assert "503" in failed.error.message
     assert failed.statistics is None
-    # The listing's data is still judged.
+    # Not inspected is an error of its own; the listing's data is still judged.
+    first, *judged = failed.findings
+    assert (first.code, first.severity) == (FETCH_FAILED, Severity.ERROR)
     bare = attrs.evolve(failed, findings=())
-    assert failed.findings == tuple(f for rule in DEFAULT_RULES for f in rule(bare, Thresholds()))
+    assert judged == [f for rule in DEFAULT_RULES for f in rule(bare, Thresholds())]
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"), [(403, "permission_denied"), (404, "not_found"), (500, "server_error")]
+)
+async def test_a_workflow_that_could_not_be_inspected_is_an_error_finding(
+    fake: FakeSynerise, status: int, kind: str
+) -> None:
+    # Whatever the rules: an audit of workflows it could not see is not a clean audit.
+    fake.faults.error(status, count=10_000, path=STATS)
+    config = attrs.evolve(FAST, max_retries=0)
+    auth = WorkspaceAuth(fake.workspace.api_key)
+    async with SyneriseClient(auth, base_url=fake.url, config=config) as client:
+        records = await collect(audit_workflows(client, rules=(), include=Include.STATISTICS))
+    assert len(records) == 120
+    for record in records:
+        assert record.error is not None
+        assert (record.error.kind, record.error.status) == (kind, status)
+        [finding] = record.findings
+        assert (finding.code, finding.severity) == (FETCH_FAILED, Severity.ERROR)
+        assert kind in finding.message
+        assert record.max_severity is Severity.ERROR
 
 
 async def test_a_response_that_does_not_parse_becomes_the_records_error(
@@ -280,6 +352,71 @@ async def test_authentication_failure_stops_the_audit(
     assert 0 < len(records) < 120
 
 
+@pytest.mark.parametrize("when", ["after-the-walk", "during-the-walk"])
+@pytest.mark.parametrize(
+    ("credentials", "fatal"),
+    [
+        ("workspace", AuthenticationError),
+        ("user", AuthenticationError),
+        ("workspace", TokenRefreshError),
+    ],
+)
+async def test_a_fatal_error_in_a_worker_ends_the_audit_promptly(
+    credentials: str, fatal: type[Exception], when: str
+) -> None:
+    # Every statistics request answers 401, which a new token cannot fix (or the new
+    # token cannot be had). On Python 3.11 and 3.12 a worker failing once the walk is
+    # over (5 workflows: one page, all started at once) left the driver looking
+    # cancelled, and the iterator waited for ever.
+    workflows, page_size, concurrency = (5, 100, 16) if when == "after-the-walk" else (200, 10, 2)
+    async with FakeSynerise(seed=4, workspaces=1, workflows_per_workspace=workflows) as fake:
+        if credentials == "user":
+            auth: UserAuth | WorkspaceAuth = UserAuth(fake.user.username, fake.user.password)
+            workspaces: str | None = "all"
+        else:
+            auth, workspaces = WorkspaceAuth(fake.workspace.api_key), None
+        async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
+            if fatal is TokenRefreshError:
+                # A token first; from now on the renewal keeps failing.
+                await get_current_workspace.asyncio(client=client)
+                fake.faults.error(503, count=10_000, path=WORKSPACE_LOGIN)
+            fake.faults.error(401, count=10_000, path=STATS)
+            run = audit_workflows(
+                client,
+                workspaces=workspaces,  # type: ignore[arg-type]
+                concurrency=concurrency,
+                page_size=page_size,
+            )
+            records: list[WorkflowAudit] = []
+            started = asyncio.get_running_loop().time()
+            async with asyncio.timeout(5), run:
+                with pytest.raises(fatal):
+                    async for record in run:
+                        records.append(record)
+            assert asyncio.get_running_loop().time() - started < 1.0
+            assert not audit_tasks()
+            assert records == []  # no workflow could be inspected
+            with pytest.raises(StopAsyncIteration):
+                await run.__anext__()
+
+
+async def test_aclose_while_a_worker_fails_still_ends_everything(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    # The other side of the same coin: a cancellation that a failing task group turns
+    # into its errors is still a cancellation; the driver must not wait on a queue
+    # nobody reads.
+    fake.latency = 0.01
+    async with asyncio.timeout(5):
+        run = audit_workflows(client, concurrency=4, page_size=10)
+        first = await run.__anext__()
+        fake.faults.error(401, count=10_000, path=STATS)
+        await eventually(lambda: fake.count(STATS, status=401) >= 1)
+        await run.aclose()
+    assert first.error is None
+    assert not audit_tasks()
+
+
 async def test_wrong_credentials_stop_before_any_record(fake: FakeSynerise) -> None:
     async with SyneriseClient(WorkspaceAuth("wrong-key"), base_url=fake.url, config=FAST) as c:
         run = audit_workflows(c)
@@ -313,11 +450,35 @@ async def test_a_listing_that_keeps_failing_is_reported_and_the_audit_goes_on() 
                 records += [r async for r in run]
                 await clearing
     [failure] = run.progress.listing_failures
+    assert run.progress.finished
+    assert not run.progress.complete  # the library says the audit is incomplete
     assert failure.workspace.guid == fake.workspaces[0].guid
     assert failure.page == 6
     assert "503" in failure.message
     by_workspace = Counter(r.workspace.guid for r in records)
     assert by_workspace == {fake.workspaces[0].guid: 50, fake.workspaces[1].guid: 15}
+
+
+async def test_the_listing_failure_budget_is_per_page() -> None:
+    # Three pages of twenty each fail once, and each comes through when asked again:
+    # nothing is given up (three failures in all once abandoned the rest).
+    async with FakeSynerise(seed=10, workspaces=1, workflows_per_workspace=200) as fake:
+        config = attrs.evolve(FAST, max_retries=0)  # each fault fails the page
+        auth = WorkspaceAuth(fake.workspace.api_key)
+        async with SyneriseClient(auth, base_url=fake.url, config=config) as client:
+            run = audit_workflows(client, concurrency=2, page_size=10, include=Include.NONE)
+            fake.faults.truncated(path=LIST)
+            async with asyncio.timeout(10), run:
+                records = [await run.__anext__()]
+                for pages in (6, 12):
+                    while fake.count(LIST, status=200) < pages:
+                        records.append(await run.__anext__())
+                    fake.faults.truncated(path=LIST)
+                records += [r async for r in run]
+    assert fake.count(LIST, status=200) >= 20 + 3
+    assert run.progress.listing_failures == []
+    assert run.progress.complete
+    assert Counter(r.workflow.diagram_id for r in records) == Counter(ids(fake))
 
 
 async def test_a_failing_rule_becomes_a_finding(
