@@ -147,11 +147,14 @@ class AsyncPaginator(Generic[T]):
         await self.aclose()
 
 
-def _cancelling() -> bool:
-    # Whether the task running the walk is itself being cancelled (then the
-    # CancelledError is its own and must propagate).
+def _cancel_requests() -> int:
+    """How many cancellations the running task has been asked for so far.
+
+    Compared before and after an await, never read as a flag: on Python 3.11 and 3.12 a
+    task group that failed can leave the count above zero with nothing pending.
+    """
     current = asyncio.current_task()
-    return current is not None and current.cancelling() > 0
+    return current.cancelling() if current is not None else 0
 
 
 def _same(a: object, b: Any) -> bool:
@@ -226,11 +229,14 @@ class _PageWalk(Generic[T]):
         if not self._inflight:
             self._request()
         number, task = self._inflight[0]
+        requests = _cancel_requests()
         try:
             page = await task
         except BaseException as exc:
             closed_meanwhile = not self._holds(task)
-            if closed_meanwhile and isinstance(exc, asyncio.CancelledError) and not _cancelling():
+            # The walk's own task being cancelled: then the CancelledError is its own.
+            cancelled_here = _cancel_requests() > requests
+            if closed_meanwhile and isinstance(exc, asyncio.CancelledError) and not cancelled_here:
                 # aclose() from another task cancelled this fetch: the walk just ends.
                 raise StopAsyncIteration from None
             if not closed_meanwhile:

@@ -340,6 +340,37 @@ async def test_aclose_from_another_task_ends_the_walk_being_iterated(
     assert acquired(client) == 0
 
 
+async def test_aclose_from_another_task_ends_a_walk_whose_task_has_a_stale_cancel_count(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    # On Python 3.11/3.12 a task that ran a failing TaskGroup keeps cancelling() > 0
+    # without a cancellation pending; reading that count as "I am being cancelled" made
+    # the walk raise CancelledError instead of ending.
+    await list_workflows.asyncio(client=client, limit=1)
+    fake.requests.clear()
+    fake.faults.delay(0.0, path=V2).delay(5.0, count=20, path=V2)
+    paginator = list_workflows.paginate(client=client, limit=10, prefetch=2)
+    got: list[int] = []
+
+    async def consume() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(0)
+        assert task.cancelling() == 1
+        async for page in paginator:
+            got.append(page.page)
+
+    consumer = asyncio.create_task(consume())
+    await wait_for(lambda: fake.count(path=V2) == 3)
+    await paginator.aclose()
+    await asyncio.wait_for(consumer, 2.0)  # ends normally, not cancelled
+    assert got == [1]
+    await settle()
+    assert stray_tasks() == []
+
+
 # --- max_pages, max_items, start_page ------------------------------------------------
 
 
