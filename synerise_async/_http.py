@@ -188,15 +188,13 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     return max(0.0, seconds)
 
 
-def _is_token_problem(error: APIStatusError) -> bool:
-    if error.status == 401:
+def _is_token_problem(status: int, body: ErrorBody | None) -> bool:
+    if status == 401:
         return True
-    if error.status != 403 or error.body is None:
+    if status != 403 or body is None:
         return False
     return any(
-        _TOKEN_PROBLEM.search(part)
-        for part in (error.body.message, error.body.error, error.body.error_code)
-        if part
+        _TOKEN_PROBLEM.search(part) for part in (body.message, body.error, body.error_code) if part
     )
 
 
@@ -339,7 +337,7 @@ class Pipeline:
                         and authorization is not None
                         and source is not None
                         and not isinstance(source, Authorization)
-                        and _is_token_problem(error_status)
+                        and _is_token_problem(status, error_status.body)
                         and source.invalidate(authorization)
                     ):
                         # One more attempt with a fresh token; it uses no retry.
@@ -448,7 +446,7 @@ class Pipeline:
             body = ErrorBody.from_json(loads(content)) if content else None
         except ValueError:
             body = None
-        error = status_error(
+        return status_error(
             status,
             request=info,
             body=body,
@@ -456,19 +454,9 @@ class Pipeline:
             headers=headers,
             attempts=attempt,
             retry_after=retry_after,
-        )
-        if renewed and status != 401 and _is_token_problem(error):
             # Refused for its token again, with a fresh one: an authentication failure.
-            return status_error(
-                status,
-                request=info,
-                body=body,
-                text=text,
-                headers=headers,
-                attempts=attempt,
-                token_problem=True,
-            )
-        return error
+            token_problem=renewed and status != 401 and _is_token_problem(status, body),
+        )
 
     async def _send_once(
         self,
