@@ -8,6 +8,7 @@ import time
 
 import attrs
 import pytest
+from _adversarial import limiter_of, watchdog
 
 from synerise_async import (
     AuthenticationError,
@@ -20,8 +21,6 @@ from synerise_async import (
 from synerise_async.api.automation import get_workflow_statistics, list_workflows
 from synerise_async.audit import audit_workflows
 from synerise_async.testing import FakeSynerise
-
-from _adversarial import limiter_of, watchdog
 
 LOGIN = "/uauth/v2/auth/login/profile"
 STATISTICS = "/automation-brain/diagrams/*"
