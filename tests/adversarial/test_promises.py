@@ -66,15 +66,20 @@ async def test_no_expired_token_is_sent_from_a_queue_longer_than_a_token_life() 
 async def test_many_waiters_share_one_refresh_under_a_revocation_storm() -> None:
     async with FakeSynerise(seed=12, workspaces=1, workflows_per_workspace=40) as fake:
         ids = diagram_ids(fake)
+        # Few slots: requests queued with the revoked token's header reach the server
+        # after the renewal, and must not throw the new token away.
+        config = attrs.evolve(FAST, max_concurrency=4)
         auth = WorkspaceAuth(fake.workspace.api_key)
         async with (
             watchdog(30, "waves of calls under revocations"),
-            SyneriseClient(auth, base_url=fake.url, config=FAST) as client,
+            SyneriseClient(auth, base_url=fake.url, config=config) as client,
         ):
             await get_workflow_statistics.asyncio(client=client, diagram_id=ids[0])
             failures: list[BaseException] = []
             for _ in range(8):
                 fake.revoke_all_tokens()
+                # A few slow ones: their 401s for the revoked token come after the renewal.
+                fake.faults.delay(0.2, count=3, path=STATISTICS)
                 # 40 requests at once, all with the revoked token: one renewal for all.
                 calls = [get_workflow_statistics.asyncio(client=client, diagram_id=d) for d in ids]
                 results = await asyncio.gather(*calls, return_exceptions=True)
