@@ -1,0 +1,66 @@
+"""Shared pieces of the adversarial suite (imported as `_adversarial`: tests/ has no packages): the soak scale, the watchdog, quick configs.
+
+Every test here is seeded and bounded. ``SYNERISE_SOAK=1`` (or ``SYNERISE_SOAK_SECONDS=N``,
+N seconds of storm) scales the counts and durations up for a longer soak; the default
+settings keep the whole folder well under two minutes on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+
+from synerise_async import ClientConfig, SyneriseClient
+
+#: Seconds the fault storm lasts at least (the soak sets it).
+STORM_SECONDS = float(
+    os.environ.get("SYNERISE_SOAK_SECONDS") or (30 if os.environ.get("SYNERISE_SOAK") else 4)
+)
+#: How much bigger counts get in a soak (1 by default).
+SCALE = max(1, round(STORM_SECONDS / 4))
+
+#: Small backoff and a budget large enough for a 25 % storm (see the storm test).
+STORM = ClientConfig(
+    backoff_base=0.01,
+    backoff_cap=0.05,
+    max_retries=8,
+    token_refresh_attempts=8,
+    timeout=2,
+)
+
+
+def scaled(count: int) -> int:
+    """``count`` times the soak scale."""
+    return count * SCALE
+
+
+@contextlib.asynccontextmanager
+async def watchdog(seconds: float, what: str) -> AsyncIterator[None]:
+    """Fail with a clear message, instead of hanging, when the block outlives ``seconds``.
+
+    Only the watchdog's own expiry is reported as a hang: a ``TimeoutError`` raised by
+    the code under test passes through as it is.
+    """
+    budget = asyncio.timeout(seconds)
+    try:
+        async with budget:
+            yield
+    except TimeoutError:
+        if budget.expired():
+            pytest.fail(f"watchdog: {what} did not end within {seconds:.0f}s", pytrace=False)
+        raise
+
+
+def limiter_of(client: SyneriseClient):  # type: ignore[no-untyped-def]
+    """The client's limiter.
+
+    Finding: the client has no public way to its limiter's ``in_use``/``waiting``; this
+    reaches into ``client._shared`` until one exists.
+    """
+    shared = client._shared
+    assert shared is not None, "the client is not open"
+    return shared.limiter
