@@ -233,6 +233,15 @@ class SyneriseClient:
         return self._shared.stats
 
     @property
+    def limiter(self) -> Limiter:
+        """The limits this client shares with its Workspace clients: ``in_use`` slots,
+        ``waiting`` requests, ``cooling_until``. For monitoring and tests; the pipeline
+        takes and frees its slots itself."""
+        if self._shared is None:
+            raise ClientStateError("the client is not open")
+        return self._shared.limiter
+
+    @property
     def token_session(self) -> TokenSession | None:
         """The token session of token-based credentials (None for Basic or no auth)."""
         return self._authorizer if isinstance(self._authorizer, TokenSession) else None

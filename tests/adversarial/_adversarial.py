@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from synerise_async import ClientConfig, SyneriseClient
+from synerise_async._limits import Limiter
 
 #: Seconds the fault storm lasts at least (the soak sets it).
 STORM_SECONDS = float(
@@ -55,12 +56,6 @@ async def watchdog(seconds: float, what: str) -> AsyncIterator[None]:
         raise
 
 
-def limiter_of(client: SyneriseClient):  # type: ignore[no-untyped-def]
-    """The client's limiter.
-
-    Finding: the client has no public way to its limiter's ``in_use``/``waiting``; this
-    reaches into ``client._shared`` until one exists.
-    """
-    shared = client._shared
-    assert shared is not None, "the client is not open"
-    return shared.limiter
+def limiter_of(client: SyneriseClient) -> Limiter:
+    """The client's limiter (slots in use, requests waiting), through the public property."""
+    return client.limiter

@@ -31,14 +31,6 @@ def diagram_ids(fake: FakeSynerise) -> list[str]:
     return [w["diagramId"] for w in fake.workflows()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: headers are taken before the limiter queue and no queued call triggers the "
-        "early refresh; the refresh queues behind the calls, so some calls raise "
-        "TokenRefreshError ('every token obtained expired before the request's turn came')"
-    ),
-)
 async def test_no_expired_token_is_sent_from_a_queue_longer_than_a_token_life() -> None:
     # 30 calls through one slot at 0.2 s each take 6 s: three 2-second token lives.
     async with FakeSynerise(seed=11, workspaces=1, workflows_per_workspace=30) as fake:
@@ -181,13 +173,6 @@ async def test_the_rate_limiter_is_free_at_once_after_200_cancelled_waiters() ->
         assert elapsed < 0.25, f"the next call waited {elapsed:.2f}s after the cancellations"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "finding: on Python 3.11/3.12 the audit hangs after a worker's AuthenticationError "
-        "(ends at once on 3.13); the audit helper is fixing it"
-    ),
-)
 async def test_the_audit_ends_at_once_when_a_worker_hits_authentication_error() -> None:
     async with FakeSynerise(seed=17, workspaces=1, workflows_per_workspace=5) as fake:
         auth = WorkspaceAuth(fake.workspace.api_key)
