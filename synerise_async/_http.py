@@ -63,6 +63,7 @@ from ._types import UNSET, RawResponse, Redacted, RedactedBytes
 __all__ = [
     "REFRESHING",
     "RETRYABLE_STATUSES",
+    "is_token_problem",
     "Authorization",
     "Authorizer",
     "ClientStats",
@@ -152,6 +153,10 @@ class Authorizer(Protocol):
         """Forget ``authorization`` if it is still current; whether a fresh one can follow."""
         ...
 
+    def is_current(self, authorization: Authorization) -> bool:
+        """Whether ``authorization`` is still the header this authorizer hands out."""
+        ...
+
 
 @attrs.define
 class ClientStats:
@@ -188,10 +193,13 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     return max(0.0, seconds)
 
 
-def _is_token_problem(status: int, body: ErrorBody | None) -> bool:
-    if status == 401:
+def is_token_problem(status: int, body: ErrorBody | None, *, strict: bool = False) -> bool:
+    """Whether a 401/403 is about the token sent (expired, revoked, invalid). Any 401 is,
+    unless ``strict``: then its body must say so too (for a login step, where a 401 may
+    also refuse a password or an MFA code)."""
+    if status == 401 and not strict:
         return True
-    if status != 403 or body is None:
+    if status not in (401, 403) or body is None:
         return False
     return any(
         _TOKEN_PROBLEM.search(part) for part in (body.message, body.error, body.error_code) if part
@@ -332,13 +340,25 @@ class Pipeline:
                     error_status = self._status_error(
                         status, resp_headers, content, info, attempt, retry_after, renewed
                     )
-                    if (
-                        not renewed
-                        and authorization is not None
+                    token_refused = (
+                        authorization is not None
                         and source is not None
                         and not isinstance(source, Authorization)
-                        and _is_token_problem(status, error_status.body)
-                        and source.invalidate(authorization)
+                        and is_token_problem(status, error_status.body)
+                    )
+                    if (
+                        token_refused
+                        and retries < max_retries
+                        and not source.is_current(authorization)  # type: ignore[union-attr,arg-type]
+                    ):
+                        # Refused for a token the session had already replaced (renewed
+                        # by another request meanwhile): try the current one, within
+                        # the retry budget.
+                        retries += 1
+                        self.stats.reauthentications += 1
+                        continue
+                    if (
+                        token_refused and not renewed and source.invalidate(authorization)  # type: ignore[union-attr,arg-type]
                     ):
                         # One more attempt with a fresh token; it uses no retry.
                         renewed = True
@@ -387,9 +407,10 @@ class Pipeline:
     ) -> tuple[Authorization | None, tuple[int, CIMultiDictProxy[str], bytes]]:
         """Wait for a turn and a slot, then send one attempt with a header valid *now*.
 
-        The header is asked for before the wait, and checked again once the slot is held:
-        a token that expired during the wait is replaced while the request keeps its
-        slot (it does not go to the back of the queue). The requests of a token session's
+        The header is asked for before the wait (so a needed refresh is waited for
+        without holding a slot) and taken again once the slot is held: a token that was
+        renewed, revoked or expired during the wait is replaced while the request keeps
+        its slot (it does not go to the back of the queue). The requests of a token session's
         own refresh (:data:`REFRESHING`) take no slot and no turn: the queue may be
         waiting for them, so they must not wait in it.
         """
@@ -402,15 +423,17 @@ class Pipeline:
                 return source, await self._send_authorized(
                     request, url, info, headers, body, attempt, source
                 )
-        authorization = await source.authorize()
+        await source.authorize()  # a refresh, if one is needed, is waited for without a slot
         async with self._limiter:
             for _ in range(_MAX_STALE_HEADERS):
+                # After the wait: the session may have renewed or dropped the token meanwhile
+                # (a revocation, an expiry); this returns at once while its token is valid.
+                authorization = await source.authorize()
                 expires_at = authorization.expires_at
                 if expires_at is None or self._clock() < expires_at:
                     return authorization, await self._send_authorized(
                         request, url, info, headers, body, attempt, authorization
                     )
-                authorization = await source.authorize()  # expired while waiting: renew
         raise TokenRefreshError(
             f"{request.method} {request.path}: every token obtained had expired by the "
             "time the request could be sent"
@@ -455,7 +478,7 @@ class Pipeline:
             attempts=attempt,
             retry_after=retry_after,
             # Refused for its token again, with a fresh one: an authentication failure.
-            token_problem=renewed and status != 401 and _is_token_problem(status, body),
+            token_problem=renewed and status != 401 and is_token_problem(status, body),
         )
 
     async def _send_once(

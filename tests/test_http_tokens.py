@@ -214,3 +214,47 @@ def test_profile_login_keeps_its_api_key_redacted_in_its_fields() -> None:
     assert "'<redacted>'" in shown
     assert key not in shown
     assert "pw-99" not in shown
+
+
+async def test_queued_calls_take_the_token_current_after_their_wait() -> None:
+    # Found by review: queued calls sent the token they took before the wait, although
+    # the session had dropped it (a revocation), spending their one renewal on it; at
+    # the next revocation 9 of 10 calls failed with AuthenticationError.
+    async with FakeSynerise(seed=1, workspaces=1, workflows_per_workspace=10) as fake:
+        fake.latency = 0.1
+        config = attrs.evolve(FAST, max_concurrency=1)
+        async with client_for(fake, config) as client, asyncio.timeout(30):
+            ids = [str(w["diagramId"]) for w in fake.workflows()]
+            await get_workflow_statistics.asyncio(client=client, diagram_id=ids[0])
+            calls = asyncio.gather(
+                *(get_workflow_statistics.asyncio(client=client, diagram_id=d) for d in ids),
+                return_exceptions=True,
+            )
+            await asyncio.sleep(0.15)
+            fake.revoke_all_tokens()
+            await asyncio.sleep(0.6)
+            fake.revoke_all_tokens()
+            results = await calls
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert fake.count_revoked_token_requests() <= 2  # at most the one in flight, each time
+    assert fake.count(path=paths.WORKSPACE_LOGIN) == 3
+
+
+async def test_a_login_step_refused_for_its_stale_token_starts_the_flow_again() -> None:
+    # Found by review: a revocation between the User login and the Workspace selection
+    # made the selection's 401 ("Token has been revoked") a LoginRefusedError, held 5 s.
+    from synerise_async import UserAuth
+    from synerise_async.api.automation import list_workflows
+
+    async with FakeSynerise(seed=1, workspaces=1, workflows_per_workspace=3) as fake:
+        ws = fake.workspace.id
+        auth = UserAuth(fake.user.username, fake.user.password, workspace=fake.workspace.guid)
+        async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
+            async with asyncio.timeout(10):
+                fake.faults.delay(0.3, path=f"/uauth/auth/login/user/profile/{ws}")
+                call = asyncio.create_task(list_workflows.asyncio(client=client))
+                await asyncio.sleep(0.15)
+                fake.revoke_all_tokens()
+                await call
+                await list_workflows.asyncio(client=client)
+    assert fake.count(path=paths.USER_LOGIN) == 2

@@ -377,6 +377,9 @@ class _StaticAuthorizer:
     def invalidate(self, authorization: Authorization) -> bool:
         return False
 
+    def is_current(self, authorization: Authorization) -> bool:
+        return True
+
 
 @attrs.frozen
 class TokenAuth(_TokenCredentials):

@@ -47,7 +47,7 @@ from .._exceptions import (
     ResponseValidationError,
     TokenRefreshError,
 )
-from .._http import REFRESHING, RETRYABLE_STATUSES, Authorization
+from .._http import REFRESHING, RETRYABLE_STATUSES, Authorization, is_token_problem
 from .._types import Redacted
 from .._validation import has_control_character
 from ._tokens import IssuedToken, token_timing
@@ -86,12 +86,19 @@ def _transient(exc: BaseException) -> bool:
 
 
 def _refused(exc: BaseException) -> APIStatusError | None:
-    """The login's own refusal, when ``exc`` is one (401 or 403 to a token request)."""
+    """The login's own refusal, when ``exc`` is one: a 401 or 403 to a token request that
+    is not about a token (a step of a flow, MFA or Workspace selection, sends the token of
+    the step before; a 401 for that token going stale is no verdict on the credentials)."""
     if isinstance(exc, LoginRefusedError):
         return exc
-    if isinstance(exc, APIStatusError) and exc.status in (401, 403):
+    if isinstance(exc, APIStatusError) and exc.status in (401, 403) and not _stale_step(exc):
         return exc
     return None
+
+
+def _stale_step(exc: BaseException) -> bool:
+    """A step of a login flow refused for the token the step before issued."""
+    return isinstance(exc, APIStatusError) and is_token_problem(exc.status, exc.body, strict=True)
 
 
 def _login_refused(name: str, refused: APIStatusError) -> LoginRefusedError:
@@ -214,6 +221,10 @@ class TokenSession:
             self._token = None
         return True
 
+    def is_current(self, authorization: Authorization) -> bool:
+        """Whether ``authorization`` carries the session's current token."""
+        return self._token is not None and authorization.credential is self._token
+
     def _refresh_in_background(self, now: float) -> None:
         if (self._task is not None and not self._task.done()) or now < self._background_retry_at:
             return
@@ -238,7 +249,7 @@ class TokenSession:
         exc = task.exception()  # retrieved here, so it is never "never retrieved"
         if exc is not None:
             self._background_retry_at = self._clock() + self._config.backoff_base
-            logger.warning("%s: %s", self._name, exc)
+            logger.warning("%s", exc)  # the message names the credentials
 
     async def _wait_for_refresh(self) -> SessionToken:
         task = self._start_refresh()
@@ -265,7 +276,18 @@ class TokenSession:
         current = self._token if self._token and now < self._token.expires_at else None
         sent_at = now
         try:
-            issued = await self._fetch(current)
+            try:
+                issued = await self._fetch(current)
+            except APIStatusError as exc:
+                if not _stale_step(exc):
+                    raise
+                # The token of a step went stale between two steps (revoked, say): the
+                # flow starts again once, from the credentials.
+                logger.info(
+                    "%s: a login step was refused for its token; starting again", self._name
+                )
+                sent_at = self._clock()
+                issued = await self._fetch(None)
             if has_control_character(issued.value) or not issued.value:
                 raise TokenRefreshError(
                     f"{self._name}: the API issued a token that cannot be sent in a header"
