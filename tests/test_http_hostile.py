@@ -233,7 +233,7 @@ def test_a_malformed_base_url_is_refused_by_name(base_url: object) -> None:
     with pytest.raises(InvalidArgumentError) as info:
         SyneriseClient(None, base_url=base_url)  # type: ignore[arg-type]
     assert info.value.argument == "base_url"
-    assert "pw" not in str(info.value) or base_url != "https://user:pw@example.com"
+    assert "pw@" not in str(info.value)  # credentials in a URL are not echoed
 
 
 def test_a_config_that_is_not_a_client_config_is_refused() -> None:

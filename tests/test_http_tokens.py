@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import traceback
 
 import attrs
 import pytest
@@ -17,12 +18,14 @@ from synerise_async import (
     AuthenticationError,
     ClientConfig,
     LoginRefusedError,
+    ProfileAuth,
     SyneriseClient,
     TokenRefreshError,
+    UserAuth,
     WorkspaceAuth,
 )
 from synerise_async.api import _paths as paths
-from synerise_async.api.automation import get_workflow_statistics
+from synerise_async.api.automation import get_workflow_statistics, list_workflows
 from synerise_async.api.workspaces import get_current_workspace
 from synerise_async.testing import FakeSynerise
 
@@ -191,10 +194,6 @@ async def test_a_login_answer_that_fails_validation_keeps_no_token(fake: FakeSyn
 
 
 def test_profile_login_keeps_its_api_key_redacted_in_its_fields() -> None:
-    import traceback
-
-    from synerise_async import ProfileAuth
-
     key = "PROFILE-API-KEY-1234"
     auth = ProfileAuth.login(key, identity_provider="SYNERISE", email="a@b.c", password="pw-99")
     assert key not in repr(auth.login_fields)
@@ -243,18 +242,18 @@ async def test_queued_calls_take_the_token_current_after_their_wait() -> None:
 async def test_a_login_step_refused_for_its_stale_token_starts_the_flow_again() -> None:
     # Found by review: a revocation between the User login and the Workspace selection
     # made the selection's 401 ("Token has been revoked") a LoginRefusedError, held 5 s.
-    from synerise_async import UserAuth
-    from synerise_async.api.automation import list_workflows
-
     async with FakeSynerise(seed=1, workspaces=1, workflows_per_workspace=3) as fake:
         ws = fake.workspace.id
-        auth = UserAuth(fake.user.username, fake.user.password, workspace=fake.workspace.guid)
+        auth = UserAuth(fake.user.username, fake.user.password, workspace=ws)
         async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
             async with asyncio.timeout(10):
-                fake.faults.delay(0.3, path=f"/uauth/auth/login/user/profile/{ws}")
+                fake.faults.delay(0.3, path=paths.SELECT_WORKSPACE.format(workspace_uuid=ws))
                 call = asyncio.create_task(list_workflows.asyncio(client=client))
                 await asyncio.sleep(0.15)
                 fake.revoke_all_tokens()
                 await call
                 await list_workflows.asyncio(client=client)
+    select = paths.SELECT_WORKSPACE.format(workspace_uuid=ws)
+    assert fake.count(path=select, status=401) == 1  # the stale step happened...
+    assert fake.count(path=select, status=200) == 1  # ...and the flow started again
     assert fake.count(path=paths.USER_LOGIN) == 2
