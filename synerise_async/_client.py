@@ -203,7 +203,6 @@ class SyneriseClient:
                 config=self.config,
                 clock=self._clock,
                 wall_clock=self._wall_clock,
-                sleep=self._sleep,
             )
             self._pipeline.authorizer = self._authorizer
 

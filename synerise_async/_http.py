@@ -294,6 +294,8 @@ class Pipeline:
             config.token_refresh_attempts - 1 if policy is RetryPolicy.TOKEN else config.max_retries
         )
         source = self._authorizer_for(request)
+        # Who can renew a refused token: the client's authorizer, not a fixed header.
+        renewer = None if source is None or isinstance(source, Authorization) else source
         attempt = 0
         retries = 0
         renewed = False
@@ -340,35 +342,28 @@ class Pipeline:
                     error_status = self._status_error(
                         status, resp_headers, content, info, attempt, retry_after, renewed
                     )
-                    token_refused = (
-                        authorization is not None
-                        and source is not None
-                        and not isinstance(source, Authorization)
+                    if (
+                        renewer is not None
+                        and authorization is not None
                         and is_token_problem(status, error_status.body)
-                    )
-                    if (
-                        token_refused
-                        and retries < max_retries
-                        and not source.is_current(authorization)  # type: ignore[union-attr,arg-type]
                     ):
-                        # Refused for a token the session had already replaced (renewed
-                        # by another request meanwhile): try the current one, within
-                        # the retry budget.
-                        retries += 1
-                        self.stats.reauthentications += 1
-                        continue
-                    if (
-                        token_refused and not renewed and source.invalidate(authorization)  # type: ignore[union-attr,arg-type]
-                    ):
-                        # One more attempt with a fresh token; it uses no retry.
-                        renewed = True
-                        self.stats.reauthentications += 1
-                        logger.info(
-                            "%s %s was refused for its token; renewing the token and retrying once",
-                            request.method,
-                            request.path,
-                        )
-                        continue
+                        if retries < max_retries and not renewer.is_current(authorization):
+                            # Refused for a token the session had already replaced (renewed
+                            # by another request meanwhile): try the current one, within
+                            # the retry budget.
+                            retries += 1
+                            self.stats.reauthentications += 1
+                            continue
+                        if not renewed and renewer.invalidate(authorization):
+                            # One more attempt with a fresh token; it uses no retry.
+                            renewed = True
+                            self.stats.reauthentications += 1
+                            logger.info(
+                                "%s %s was refused for its token; renewing the token and retrying once",
+                                request.method,
+                                request.path,
+                            )
+                            continue
                     if (
                         retries >= max_retries
                         or status not in RETRYABLE_STATUSES

@@ -74,7 +74,6 @@ class Credentials(abc.ABC):
         config: ClientConfig,
         clock: Callable[[], float],
         wall_clock: Callable[[], float],
-        sleep: Callable[[float], Awaitable[object]],
     ) -> Authorizer:
         """The object the pipeline asks for an Authorization header."""
 
@@ -113,7 +112,6 @@ class _TokenCredentials(Credentials):
         config: ClientConfig,
         clock: Callable[[], float],
         wall_clock: Callable[[], float],
-        sleep: Callable[[float], Awaitable[object]],
     ) -> TokenSession:
         """A :class:`TokenSession` that logs in with these credentials."""
 
@@ -357,7 +355,6 @@ class BasicAuth(Credentials):
         config: ClientConfig,
         clock: Callable[[], float],
         wall_clock: Callable[[], float],
-        sleep: Callable[[float], Awaitable[object]],
     ) -> Authorizer:
         """A fixed ``Basic`` header."""
         raw = f"{self.guid}:{self.api_key}".encode()
@@ -426,11 +423,8 @@ class TokenAuth(_TokenCredentials):
         config: ClientConfig,
         clock: Callable[[], float],
         wall_clock: Callable[[], float],
-        sleep: Callable[[float], Awaitable[object]],
     ) -> TokenSession:
         """A token session; a fixed token whose expiry is unreadable never expires here."""
         if self.provider is None:
             config = attrs.evolve(config, default_token_lifetime=_FOREVER)
-        return super().authorizer(
-            client, config=config, clock=clock, wall_clock=wall_clock, sleep=sleep
-        )
+        return super().authorizer(client, config=config, clock=clock, wall_clock=wall_clock)
