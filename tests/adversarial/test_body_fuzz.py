@@ -22,11 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from synerise_async import ClientConfig, SyneriseClient, SyneriseError, WorkspaceAuth
+from synerise_async.api import _paths as paths
 from synerise_async.api.automation import get_last_run_logs, get_workflow_statistics, list_workflows
 from synerise_async.testing import FakeSynerise
 
-LIST = "/automation-brain/v2/diagrams"
-LOGIN = "/uauth/v2/auth/login/profile"
+LIST = paths.LIST_WORKFLOWS
+LOGIN = paths.WORKSPACE_LOGIN
 #: Budgets of one: every fuzzed answer is seen at most twice, and examples stay fast.
 CONFIG = ClientConfig(
     backoff_base=0.001,
@@ -218,10 +219,6 @@ def bench() -> Any:
             runner.run(bench.stop())
 
 
-def statistics_path(bench: Bench) -> str:
-    return f"/automation-brain/diagrams/{bench.diagram}/statistics"
-
-
 def test_a_fuzzed_listing_gives_typed_errors_and_the_walk_ends(bench: Bench) -> None:
     @FUZZ
     @given(data=st.data(), status=statuses, content_type=content_types, prefetch=st.integers(0, 3))
@@ -244,40 +241,32 @@ def test_a_fuzzed_listing_gives_typed_errors_and_the_walk_ends(bench: Bench) -> 
     bench.report("test_a_fuzzed_listing_gives_typed_errors_and_the_walk_ends")
 
 
-def test_fuzzed_statistics_give_typed_errors(bench: Bench) -> None:
+#: The detail routes of a workflow: (sample key, path template, operation).
+DETAIL_ROUTES = {
+    "statistics": (paths.WORKFLOW_STATISTICS, get_workflow_statistics.asyncio),
+    "last_run": (paths.LAST_RUN_LOGS, get_last_run_logs.asyncio),
+}
+
+
+@pytest.mark.parametrize("route", sorted(DETAIL_ROUTES))
+def test_a_fuzzed_workflow_detail_gives_typed_errors(bench: Bench, route: str) -> None:
+    template, operation = DETAIL_ROUTES[route]
+
     @FUZZ
     @given(data=st.data(), status=statuses, content_type=content_types)
     def example(data: st.DataObject, status: int, content_type: str) -> None:
-        payload = data.draw(payloads(bench.samples["statistics"]))
+        payload = data.draw(payloads(bench.samples[route]))
         bench.attack(
-            statistics_path(bench),
+            template.format(workflow_id=bench.diagram),
             payload,
             status,
             content_type,
-            lambda: get_workflow_statistics.asyncio(client=bench.client, diagram_id=bench.diagram),
+            lambda: operation(client=bench.client, diagram_id=bench.diagram),
         )
 
     example()
     assert sum(bench.outcomes.values()) >= EXAMPLES, bench.report("too few examples")
-    bench.report("test_fuzzed_statistics_give_typed_errors")
-
-
-def test_a_fuzzed_last_run_gives_typed_errors(bench: Bench) -> None:
-    @FUZZ
-    @given(data=st.data(), status=statuses, content_type=content_types)
-    def example(data: st.DataObject, status: int, content_type: str) -> None:
-        payload = data.draw(payloads(bench.samples["last_run"]))
-        bench.attack(
-            f"/morph/logs/automation/{bench.diagram}/last-run/with-stages",
-            payload,
-            status,
-            content_type,
-            lambda: get_last_run_logs.asyncio(client=bench.client, diagram_id=bench.diagram),
-        )
-
-    example()
-    assert sum(bench.outcomes.values()) >= EXAMPLES, bench.report("too few examples")
-    bench.report("test_a_fuzzed_last_run_gives_typed_errors")
+    bench.report(f"test_a_fuzzed_workflow_detail_gives_typed_errors[{route}]")
 
 
 def test_a_fuzzed_login_answer_gives_typed_errors(bench: Bench) -> None:

@@ -28,6 +28,7 @@ import pytest
 from _adversarial import STORM, STORM_SECONDS, scaled, watchdog
 
 from synerise_async import SyneriseClient, SyneriseError, WorkspaceAuth
+from synerise_async.api import _paths as paths
 from synerise_async.api.automation import (
     get_last_run_logs,
     get_workflow_statistics,
@@ -61,7 +62,8 @@ NOT_PROCESSED = {429, 401}
 
 
 def action_path(action: str, diagram_id: str) -> str:
-    return f"/automation-brain/diagrams/{diagram_id}/{action}"
+    template: str = getattr(paths, f"{action.upper()}_WORKFLOW")
+    return template.format(workflow_id=diagram_id)
 
 
 def resent_posts(requests: list[RecordedRequest]) -> list[str]:
@@ -225,7 +227,7 @@ async def test_a_fault_storm_breaks_no_promise(
         tokens = fake.issued_tokens()[baseline_tokens:]
         revocations = fake.revocations - baseline_revocations
         token_lives = math.ceil(elapsed / TOKEN_LIFETIME)
-        token_requests = sum(1 for r in storm if r.path == "/uauth/v2/auth/login/profile")
+        token_requests = sum(1 for r in storm if r.path == paths.WORKSPACE_LOGIN)
         duplicates = resent_posts(storm)
         figures = {
             "seed": SEED,

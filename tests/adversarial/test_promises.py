@@ -18,12 +18,13 @@ from synerise_async import (
     SyneriseError,
     WorkspaceAuth,
 )
+from synerise_async.api import _paths as paths
 from synerise_async.api.automation import get_workflow_statistics, list_workflows
 from synerise_async.audit import audit_workflows
 from synerise_async.testing import FakeSynerise
 
-LOGIN = "/uauth/v2/auth/login/profile"
-STATISTICS = "/automation-brain/diagrams/*"
+LOGIN = paths.WORKSPACE_LOGIN
+STATISTICS = "/automation-brain/diagrams/*"  # every workflow's details
 FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
 
 
