@@ -83,3 +83,12 @@ __all__ = [
     "WorkspaceAuth",
     "__version__",
 ]
+
+# Errors show where users import them from (``synerise_async.NotFoundError`` in a traceback,
+# not ``synerise_async._exceptions.NotFoundError``), as httpx does for its whole surface.
+# Only the errors: models keep their modules, where their string annotations resolve.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) and issubclass(_value, BaseException):
+        _value.__module__ = __name__
+del _name, _value

@@ -6,6 +6,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import traceback
 import types
 
 import pytest
@@ -96,3 +97,26 @@ def test_unconfirmed_paths_are_marked_in_their_modules() -> None:
             users.append(name)
             assert "UNCONFIRMED" in (module.__doc__ or ""), name
     assert len(users) == len(_paths.UNCONFIRMED)  # every unconfirmed path was found in use
+
+
+def test_public_errors_show_their_public_module_in_tracebacks() -> None:
+    errors = [
+        value
+        for value in map(vars(synerise_async).get, synerise_async.__all__)
+        if isinstance(value, type) and issubclass(value, BaseException)
+    ]
+    assert len(errors) >= 15
+    for error in errors:
+        assert error.__module__ == "synerise_async", error
+        assert getattr(synerise_async, error.__name__) is error
+    try:
+        raise synerise_async.NotFoundError(
+            "HTTP 404",
+            request=synerise_async.RequestInfo("GET", "http://x/y"),
+            status_code=404,
+            body=None,
+        )
+    except synerise_async.NotFoundError as exc:
+        shown = "".join(traceback.format_exception(exc))
+    assert "synerise_async.NotFoundError: HTTP 404" in shown
+    assert "_exceptions" not in shown.splitlines()[-1]
