@@ -250,7 +250,7 @@ async def test_user_flags_and_chosen_workspaces(
     )
     assert code == cli.EXIT_OK
     contents = read_report(out_file, ReportFormat.CSV)
-    assert {ws for ws, _ in contents.keys} == {second.guid}
+    assert {ws for ws, _ in contents.keys} == {second.id}
     assert len(contents.keys) == 40
     assert_no_secret({user.password}, *capsys.readouterr(), out_file.read_text())
 

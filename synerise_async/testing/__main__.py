@@ -52,7 +52,7 @@ def describe(fake: FakeSynerise) -> str:
             f"  id (UUID)          {workspace.id}",
             f"  businessProfileId  {workspace.numeric_id}",
             f"  Workspace API key  {workspace.api_key}",
-            f"  Basic auth GUID    {workspace.basic_guid}",
+            f"  Basic auth GUID    {workspace.guid}",
             f"  Profile API key    {workspace.profile_api_key}",
         ]
         lines += [
