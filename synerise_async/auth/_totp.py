@@ -102,9 +102,6 @@ class Totp:
     def __repr__(self) -> str:
         return "<Totp secret=<redacted>>"
 
-    def __reduce__(self) -> object:
-        raise TypeError("a Totp holds a secret and is not pickled")
-
 
 def totp(secret: str | bytes, *, clock: Callable[[], float] = time.time) -> Totp:
     """A code source for ``UserAuth(mfa=...)`` from an authenticator app's secret.
