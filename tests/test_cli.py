@@ -345,7 +345,9 @@ async def test_a_workspace_that_cannot_be_read_fails_the_start(
     assert code == cli.EXIT_INCOMPLETE
     err = capsys.readouterr().err
     assert "the audit stopped: HTTP 503" in err
-    assert "could not read the current Workspace" in err
+    assert "/uauth/business-profile/current" in err
+    assert "stopped before any record" in err  # the note says what the audit was doing
+    assert err.count("HTTP 503") == 1  # printed once: not also as a log line
     assert not out_file.exists()  # no record under another key
     assert fake.count(LIST) == 0
 
