@@ -27,6 +27,8 @@ ENV_NAMES = (
     "SYNERISE_USERNAME",
     "SYNERISE_PASSWORD",
     "SYNERISE_BASE_URL",
+    "SYNERISE_MFA_CODE",
+    "SYNERISE_TOTP_SECRET",
 )
 #: Every JWT starts with the base64 of '{"'.
 JWT_PREFIX = "eyJ"

@@ -232,9 +232,27 @@ class UserAuth(_TokenCredentials):
     async def fetch_token(
         self, client: SyneriseClient, current: SessionToken | None
     ) -> IssuedToken:
-        """Log in, verify MFA when asked, and select the Workspace when one is given."""
+        """Log in, verify MFA when asked, and select the Workspace when one is given.
+
+        A client from ``for_workspace`` selects its Workspace with its parent's User
+        token, so a User with MFA verifies once, not once per Workspace (a TOTP code is
+        good for one login; a prompt would ask again for each); it logs in itself only
+        when that token is refused.
+        """
         from ..api.auth import select_workspace, user_login, user_mfa_login
 
+        parent = client._parent  # the client and its credentials are one unit
+        parent_session = parent.token_session if parent is not None else None
+        if self.workspace is not None and parent_session is not None:
+            user_token = await parent_session.get_token()
+            try:
+                return _issued(
+                    await select_workspace.asyncio_detailed(
+                        client=client, workspace_uuid=self.workspace, token=user_token.value
+                    )
+                )
+            except AuthenticationError:
+                pass  # that token was revoked meanwhile: log in as this Workspace's User
         extra: dict[str, Any] = {} if self.device_id is None else {"device_id": self.device_id}
         response = await user_login.asyncio_detailed(
             client=client, username=self.username, password=self.password, **extra
