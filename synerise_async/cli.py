@@ -836,8 +836,10 @@ async def _audit(settings: _Settings, *, stdout: TextIO, stderr: TextIO) -> int:
         ran = command.new_records > 0
         if isinstance(exc.__cause__, _NoMfaCode):
             outcome = _Outcome(EXIT_USAGE, str(exc.__cause__))
-        else:
+        elif isinstance(exc, AuthenticationError):
             outcome = _Outcome(EXIT_USAGE, f"authentication failed: {exc}")
+        else:  # not refused: the API (or a proxy) could not be reached, say
+            outcome = _Outcome(EXIT_USAGE, f"could not log in: {exc}")
     except (InvalidArgumentError, ReportError, _UsageError) as exc:
         ran = False
         outcome = _Outcome(EXIT_USAGE, str(exc))

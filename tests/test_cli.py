@@ -142,6 +142,21 @@ def test_demo_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
             ],
             cli.EXIT_OK,
         ),
+        # ... which --fail-on info counts.
+        (
+            [
+                "--fail-on",
+                "info",
+                "--no-last-run",
+                "--min-started",
+                "0",
+                "--stale-draft-days",
+                "100000",
+                "--paused-days",
+                "100000",
+            ],
+            cli.EXIT_FINDINGS,
+        ),
     ],
 )
 def test_fail_on(tmp_path: Path, flags: list[str], code: int) -> None:
