@@ -500,6 +500,15 @@ class Pipeline:
         except TimeoutError as exc:
             sent = not isinstance(exc, aiohttp.ConnectionTimeoutError)
             raise APITimeoutError(request=info, attempts=attempt, sent=sent) from None
+        except aiohttp.ClientProxyConnectionError as exc:
+            # Named by host and port only: the proxy URL may hold credentials.
+            raise APIConnectionError(
+                f"Could not connect to the proxy {exc.host}:{exc.port}: "
+                f"{exc.os_error.strerror or type(exc.os_error).__name__}",
+                request=info,
+                attempts=attempt,
+                sent=False,
+            ) from None
         except aiohttp.ClientConnectorError as exc:
             raise APIConnectionError(
                 f"Could not connect: {exc.os_error.strerror or type(exc.os_error).__name__}",

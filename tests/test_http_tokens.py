@@ -43,7 +43,7 @@ def client_for(fake: FakeSynerise, config: ClientConfig = FAST, **kw: object) ->
 
 
 def first_workflow(fake: FakeSynerise) -> str:
-    return str(fake.workflows(fake.workspace.guid)[0]["diagramId"])
+    return str(fake.workflows(fake.workspace.id)[0]["diagramId"])
 
 
 async def test_queued_calls_never_send_an_expired_token() -> None:

@@ -6,7 +6,7 @@ Choices where the reference is silent:
   with ``errors[]``; authentication is checked before the body.
 - MFA verification (7) accepts any unexpired User token; ``mfaType`` must be the user's
   method, else 400.
-- Selecting a Workspace (8) accepts its UUID or its ``businessProfileGuid``; an unknown
+- Selecting a Workspace (8) accepts its UUID (``businessProfileGuid``); an unknown
   Workspace answers 404, one the user may not access 403.
 - The current Workspace (11) of an unscoped User token is ``{"selected": false, "data": null}``.
 """
@@ -246,7 +246,7 @@ class AuthRoutes:
         user = self.state.user_of(record)
         if user.mfa_type != mfa_type:
             raise ApiError(400, f"Multi-factor method {mfa_type} is not enabled for this user")
-        if code != user.mfa_code:
+        if not user.accepts_mfa_code(code, self.state.now()):
             raise ApiError(401, "Invalid verification code")
         return json_response(self._user_token(user, None))
 
@@ -254,7 +254,7 @@ class AuthRoutes:
         """Operation 8: a User token scoped to one Workspace."""
         record = self.state.require_token(auth_of(), _USER_REALM)
         key = request.match_info["workspace_uuid"]
-        workspace = self.state.by_uuid.get(key) or self.state.by_guid.get(key)
+        workspace = self.state.by_uuid.get(key)
         if workspace is None:
             raise ApiError(404, "Workspace not found")
         user = self.state.user_of(record)
@@ -274,7 +274,7 @@ class AuthRoutes:
         return json_response(
             [
                 {
-                    "businessProfileGuid": w.guid,
+                    "businessProfileGuid": w.id,
                     "logo": self._logo(w),
                     "name": w.name,
                     "id": w.numeric_id,
@@ -315,7 +315,7 @@ class AuthRoutes:
                     "id": workspace.numeric_id,
                     "name": workspace.name,
                     "logo": self._logo(workspace),
-                    "businessProfileGuid": workspace.guid,
+                    "businessProfileGuid": workspace.id,
                     "created": iso_timestamp(self.state.workspace_created[workspace.id]),
                     "subdomain": workspace.subdomain,
                     "ipRestriction": "OFF",
@@ -335,7 +335,5 @@ class AuthRoutes:
         workspace = self.state.by_api_key.get(required_str(body, "apiKey"))
         if workspace is None:
             raise ApiError(401, "Invalid API key")
-        record = self.state.issue(
-            realm=REALM_WORKSPACE, subject=workspace.guid, workspace=workspace
-        )
+        record = self.state.issue(realm=REALM_WORKSPACE, subject=workspace.id, workspace=workspace)
         return json_response({"token": record.token})

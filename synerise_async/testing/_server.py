@@ -237,7 +237,7 @@ class FakeSynerise:
         """Copies of a Workspace's workflows as the API sends them, in seeding order.
 
         Args:
-            workspace_id: The Workspace UUID (or GUID or numeric id); the first when ``None``.
+            workspace_id: The Workspace UUID (or numeric id); the first when ``None``.
 
         Returns:
             The workflows' current wire data.
@@ -252,7 +252,7 @@ class FakeSynerise:
         """Delete a workflow, so that every route answers 404 for it from now on.
 
         Args:
-            workspace_id: The Workspace UUID (or GUID or numeric id).
+            workspace_id: The Workspace UUID (or numeric id).
             diagram_id: The workflow's ``diagramId``.
 
         Raises:

@@ -174,12 +174,11 @@ class ServerState:
         self.profiles = world.profiles
         self.workspace_created = world.workspace_created
         self.by_uuid = {w.id: w for w in self.workspaces}
-        self.by_guid = {w.guid: w for w in self.workspaces}
         self.by_profile_key = {w.profile_api_key: w for w in self.workspaces}
         self.by_api_key = {w.api_key: w for w in self.workspaces}
-        self.by_basic_pair = {(w.basic_guid, w.api_key): w for w in self.workspaces}
+        self.by_basic_pair = {(w.guid, w.api_key): w for w in self.workspaces}
         self.basic_headers = {
-            "Basic " + base64.b64encode(f"{w.basic_guid}:{w.api_key}".encode()).decode(): w
+            "Basic " + base64.b64encode(f"{w.guid}:{w.api_key}".encode()).decode(): w
             for w in self.workspaces
         }
         self.users_by_name = {u.username.lower(): u for u in self.users}
@@ -199,8 +198,8 @@ class ServerState:
         return self.clock() + self.clock_offset
 
     def workspace(self, workspace_id: str) -> SeededWorkspace:
-        """Find a Workspace by UUID, GUID or numeric id (as a string), else ``KeyError``."""
-        found = self.by_uuid.get(workspace_id) or self.by_guid.get(workspace_id)
+        """Find a Workspace by UUID or numeric id (as a string), else ``KeyError``."""
+        found = self.by_uuid.get(workspace_id)
         if found is None:
             found = next((w for w in self.workspaces if str(w.numeric_id) == workspace_id), None)
         if found is None:
@@ -247,7 +246,7 @@ class ServerState:
                 return found
         if _paths.is_token_path(path) and path.startswith(_paths.SELECT_WORKSPACE_PREFIX):
             key = path[len(_paths.SELECT_WORKSPACE_PREFIX) :]
-            return self.by_uuid.get(key) or self.by_guid.get(key)
+            return self.by_uuid.get(key)
         return None
 
     def is_expired(self, record: TokenRecord) -> bool:

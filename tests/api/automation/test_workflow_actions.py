@@ -138,7 +138,7 @@ async def test_actions_work_with_basic_auth(
     fake: FakeSynerise, by_status: Callable[[str], str]
 ) -> None:
     diagram_id = by_status("Active")
-    auth = BasicAuth(fake.workspace.basic_guid, fake.workspace.api_key)
+    auth = BasicAuth(fake.workspace.guid, fake.workspace.api_key)
     async with SyneriseClient(auth, base_url=fake.url) as client:
         await pause_workflow.asyncio(client=client, diagram_id=diagram_id)
         await run_workflow.asyncio(client=client, diagram_id=diagram_id)
