@@ -160,6 +160,7 @@ class AuthRoutes:
         api_key = required_str(body, "apiKey")
         provider = one_of(body.get("identityProvider"), "identityProvider", IDENTITY_PROVIDERS)
         workspace = self._profile_workspace(api_key, record.workspace_id)
+        self.state.check_permission(workspace)
         account = self._authenticate_profile(workspace, body, provider, create=True)
         if account is None:
             raise ApiError(401, "Bad credentials")
