@@ -23,7 +23,7 @@ from ..._http import Request, RetryPolicy
 from ..._serde import structure_response
 from ..._types import RawResponse, Response
 from ..._validation import check_credential
-from ...auth._credentials import ProfileAuth
+from ...auth import ProfileAuth
 from ...models.auth import ConditionalLoginResult
 from .._paths import CONDITIONAL_PROFILE_LOGIN
 from ._profile import ProfileLoginFields, profile_login_body
