@@ -80,8 +80,9 @@ class FakeSynerise:
     """A fake Synerise API server for tests, on ``127.0.0.1`` and a free port.
 
     It implements the 22 operations the SDK covers with their documented semantics,
-    issues RS512 JWTs that really expire by its clock, serves data seeded from ``seed``
-    and injects faults on demand (see :attr:`faults`). Use it as an async context
+    issues RS512 JWTs that really expire by its clock, serves data seeded from ``seed``,
+    injects faults on demand (see :attr:`faults`) and refuses the operations whose
+    permission a test takes away (:meth:`deny_permission`). Use it as an async context
     manager, or call :meth:`start` and :meth:`close`.
 
     Args:
