@@ -176,6 +176,7 @@ async def test_a_403_for_a_missing_permission_says_which(fake: FakeSynerise, pat
         reauthentications = client.stats.reauthentications
     error = caught.value
     assert type(error) is PermissionDeniedError  # the 403 class of the one mapping
+    assert error.status_code == 403
     assert (error.permission, error.role_group) == (needed.permission, needed.role_group)
     text = str(error)
     group = f" (User role group {needed.role_group})" if needed.role_group else ""
@@ -219,7 +220,7 @@ async def test_a_bad_credential_is_still_401_where_a_permission_is_denied(
     async with SyneriseClient(base_url=fake.url) as anonymous, asyncio.timeout(10):
         with pytest.raises(AuthenticationError) as caught:
             await list_workflows.asyncio(client=anonymous)
-    assert fake.requests[-1].status == 401
+    assert caught.value.status_code == fake.requests[-1].status == 401
     assert not isinstance(caught.value, PermissionDeniedError)
 
 
