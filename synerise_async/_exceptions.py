@@ -292,7 +292,26 @@ class LoginRefusedError(AuthenticationError, TokenRefreshError):
 
 
 class PermissionDeniedError(APIStatusError):
-    """403: the credentials are valid but not allowed to do this."""
+    """403: the credentials are valid but not allowed to do this.
+
+    Attributes:
+        permission: the API key permission the operation needs, as Synerise's reference
+            names it (``AUTOMATON_BRAIN_DIAGRAM_EXECUTE``), or ``None`` when it names none.
+        role_group: the User role group that grants it (``AUTOMATION_2_JOURNEYS``), or
+            ``None``. Both are in the message too, so the log says what to grant.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permission: str | None = None,
+        role_group: str | None = None,
+        **fields: Any,
+    ) -> None:
+        super().__init__(message, **fields)
+        self.permission = permission
+        self.role_group = role_group
 
 
 class NotFoundError(APIStatusError):
@@ -337,10 +356,14 @@ def status_error(
     attempts: int = 1,
     token_problem: bool = False,
     retry_after: float | None = None,
+    permission: str | None = None,
+    role_group: str | None = None,
 ) -> APIStatusError:
     """The one mapping from an HTTP status to its error class and message.
 
-    ``retry_after`` (seconds) is kept on a :class:`RateLimitError`.
+    ``retry_after`` (seconds) is kept on a :class:`RateLimitError`; ``permission`` and
+    ``role_group`` (what the operation needs) on a :class:`PermissionDeniedError`,
+    whose message names them.
     """
     if token_problem:
         cls: type[APIStatusError] = AuthenticationError
@@ -350,6 +373,12 @@ def status_error(
         cls = _BY_STATUS.get(status_code, APIStatusError)
     detail = body.summary() if body is not None else ""
     message = f"HTTP {status_code}" + (f": {detail}" if detail else "")
+    needs: dict[str, Any] = {}
+    if cls is PermissionDeniedError:
+        needs = {"permission": permission, "role_group": role_group}
+        if permission is not None:
+            group = f" (User role group {role_group})" if role_group else ""
+            message += f"; this operation needs the {permission} permission{group}"
     error = cls(
         message,
         request=request,
@@ -358,6 +387,7 @@ def status_error(
         text=text,
         headers=headers,
         attempts=attempts,
+        **needs,
     )
     if isinstance(error, RateLimitError):
         error.retry_after = retry_after

@@ -20,7 +20,8 @@
 - ``_send_once`` sends one attempt and reads the whole body inside ``async with``, so the
   connection goes back to the pool whatever happens, cancellation included.
 
-A non-2xx status becomes an error from the one mapping in ``_exceptions.status_error``.
+A non-2xx status becomes an error from the one mapping in ``_exceptions.status_error``;
+a 403 not about the token names the permission its path needs (``api._paths.PERMISSIONS``).
 Only errors of the SDK's tree leave the pipeline.
 """
 
@@ -59,6 +60,7 @@ from ._exceptions import (
 from ._limits import Limiter
 from ._serde import dumps, loads, structure_response
 from ._types import UNSET, RawResponse, Redacted, RedactedBytes
+from .api._paths import required_permission
 
 __all__ = [
     "REFRESHING",
@@ -340,7 +342,7 @@ class Pipeline:
                         resp_headers.get("Retry-After"), now=self._wall_clock()
                     )
                     error_status = self._status_error(
-                        status, resp_headers, content, info, attempt, retry_after, renewed
+                        request, status, resp_headers, content, info, attempt, retry_after, renewed
                     )
                     if (
                         renewer is not None
@@ -451,6 +453,7 @@ class Pipeline:
 
     def _status_error(
         self,
+        request: Request,
         status: int,
         headers: CIMultiDictProxy[str],
         content: bytes,
@@ -464,6 +467,9 @@ class Pipeline:
             body = ErrorBody.from_json(loads(content)) if content else None
         except ValueError:
             body = None
+        needed = None
+        if status == 403 and not is_token_problem(status, body):
+            needed = required_permission(request.path)
         return status_error(
             status,
             request=info,
@@ -474,6 +480,8 @@ class Pipeline:
             retry_after=retry_after,
             # Refused for its token again, with a fresh one: an authentication failure.
             token_problem=renewed and status != 401 and is_token_problem(status, body),
+            permission=needed.permission if needed else None,
+            role_group=needed.role_group if needed else None,
         )
 
     async def _send_once(

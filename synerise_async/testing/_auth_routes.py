@@ -9,6 +9,9 @@ Choices where the reference is silent:
 - Selecting a Workspace (8) accepts its UUID (``businessProfileGuid``); an unknown
   Workspace answers 404, one the user may not access 403.
 - The current Workspace (11) of an unscoped User token is ``{"selected": false, "data": null}``.
+- The conditional Profile login (4) is answered with no ``Authorization`` header, with an
+  anonymous Profile token, or with a Profile token (Synerise's sources say each); a token
+  that is sent must be valid and of the API key's Workspace, else 401.
 """
 
 from __future__ import annotations
@@ -160,18 +163,21 @@ class AuthRoutes:
         api_key = required_str(body, "apiKey")
         provider = one_of(body.get("identityProvider"), "identityProvider", IDENTITY_PROVIDERS)
         workspace = self._profile_workspace(api_key, record.workspace_id)
+        self.state.check_permission(workspace)
         account = self._authenticate_profile(workspace, body, provider, create=True)
         if account is None:
             raise ApiError(401, "Bad credentials")
         return json_response(token_object(self._issue_profile(workspace, account, provider)))
 
     async def profile_conditional_login(self, request: web.Request) -> web.StreamResponse:
-        """Operation 4: conditional Profile login, with an anonymous Profile token."""
-        record = self.state.require_token(auth_of(), frozenset({REALM_ANONYMOUS}))
+        """Operation 4: conditional Profile login, with no token or a Profile token."""
+        auth = auth_of()
+        # No header, or a valid Profile token (anonymous or not) of the key's Workspace.
+        record = None if auth.kind is None else self.state.require_token(auth, _PROFILE_REALMS)
         body = body_of()
         api_key = required_str(body, "apiKey")
         provider = one_of(body.get("identityProvider"), "identityProvider", IDENTITY_PROVIDERS)
-        workspace = self._profile_workspace(api_key, record.workspace_id)
+        workspace = self._profile_workspace(api_key, record.workspace_id if record else None)
         try:
             account = self._authenticate_profile(workspace, body, provider, create=False)
         except ApiError as exc:
