@@ -21,7 +21,26 @@
   connection goes back to the pool whatever happens, cancellation included.
 
 A non-2xx status becomes an error from the one mapping in ``_exceptions.status_error``.
-Only errors of the SDK's tree leave the pipeline.
+Only errors of the SDK's tree leave the pipeline. A TLS handshake that fails (a
+certificate not trusted, an https URL on a plain-http port) is not retried: it fails the
+same way every time, so it is raised at once with a hint of what to check.
+
+Logging, for every ``synerise_async`` logger (the package adds a ``NullHandler`` only, so
+an application that configured no logging sees nothing):
+
+- **DEBUG**: each attempt's outcome (method, URL, status, time), a refresh starting.
+- **INFO**: what the SDK did on its own and got over: a retry (the reason, the attempt,
+  the delay), a token obtained or renewed, a step tried again. So is a failure the caller
+  is told of anyway, raised to it or kept in the result it gets (the audit's listing
+  failures): the error is the report, and logging it louder would say it twice.
+- **WARNING**: something is wrong that no error and no result says: the SDK worked
+  around an answer that cannot be right (a token lifetime that cannot be right, once
+  per token; a page that repeats the one before), or a result may lack something
+  without saying so.
+- **ERROR**: a fault in code the application handed in (an audit rule that raised),
+  with the traceback the result does not carry.
+
+No record holds a secret: requests are named by method and URL, errors by their message.
 """
 
 from __future__ import annotations
@@ -380,7 +399,7 @@ class Pipeline:
                     reason = f"HTTP {status}"
             retries += 1
             self.stats.retries += 1
-            logger.warning(
+            logger.info(
                 "%s %s failed (%s, attempt %d); retrying in %.2fs",
                 request.method,
                 info.url,
