@@ -699,7 +699,10 @@ async def _audit(settings: _Settings, *, stdout: TextIO, stderr: TextIO) -> int:
         ran = command.new_records > 0
         outcome = _Outcome(EXIT_USAGE, f"{exc.strerror or exc}: {exc.filename or settings.out}")
     except (APIError, SyneriseError) as exc:
-        outcome = _Outcome(EXIT_INCOMPLETE, f"the audit stopped: {exc}; run again with --resume")
+        notes = "".join(f"; {note}" for note in getattr(exc, "__notes__", ()))  # said once, here
+        outcome = _Outcome(
+            EXIT_INCOMPLETE, f"the audit stopped: {exc}{notes}; run again with --resume"
+        )
     finally:
         for sig in handled:
             loop.remove_signal_handler(sig)

@@ -383,8 +383,8 @@ class _Auditor:
                     error,
                 )
                 error.add_note(
-                    "The audit keys its records by the Workspace UUID and stopped before any "
-                    "record: run it again."
+                    f"could not read the current Workspace in {lookup} tries; the audit keys "
+                    "its records by the Workspace UUID and stopped before any record"
                 )
                 raise error
             logger.info("could not read the current Workspace (%s); trying again", error)
