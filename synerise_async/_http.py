@@ -2,7 +2,8 @@
 
 ``Pipeline.send`` -> ``_send_with_retries`` -> ``_authorize_attempt`` -> ``_send_once``:
 
-- ``_send_with_retries`` is the one retry loop. It retries connection errors, timeouts,
+- ``_send_with_retries`` is the one retry loop. It retries connection errors (not a
+  failed TLS handshake), timeouts,
   408, 429, 500, 502, 503 and 504 with exponential backoff and full jitter; a
   ``Retry-After`` (seconds or HTTP date) wins up to the configured cap, and a 429's
   ``Retry-After`` holds the client's other requests too. Only idempotent requests are
@@ -21,9 +22,11 @@
   connection goes back to the pool whatever happens, cancellation included.
 
 A non-2xx status becomes an error from the one mapping in ``_exceptions.status_error``.
-Only errors of the SDK's tree leave the pipeline. A TLS handshake that fails (a
-certificate not trusted, an https URL on a plain-http port) is not retried: it fails the
-same way every time, so it is raised at once with a hint of what to check.
+Only errors of the SDK's tree leave the pipeline; a connection error keeps the exception
+beneath it as ``__cause__``, never one that holds a credential (``_connection_failure``).
+A TLS handshake that fails (a certificate not trusted, an https URL on a plain-http port)
+is not retried: it fails the same way every time, so it is raised at once with a hint of
+what to check.
 
 Logging, for every ``synerise_async`` logger (the package adds a ``NullHandler`` only, so
 an application that configured no logging sees nothing):
