@@ -288,3 +288,35 @@ async def test_a_proxys_credentials_are_nowhere_in_a_connection_errors_chain() -
     assert "plain http" in str(caught.value)
     assert isinstance(caught.value.__cause__, ssl.SSLError)
     assert_no_secret(caught.value, password, TOKEN)
+
+
+async def test_a_garbled_response_keeps_a_cause_without_the_requests_headers() -> None:
+    # aiohttp's error for an answer it cannot parse keeps the request's headers, the
+    # Authorization among them: the SDK keeps the parser's error beneath it instead.
+    async def garble(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 abc not a status\r\n\r\n")
+            await writer.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(garble, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    config = attrs.evolve(CONFIG, max_retries=0)
+    try:
+        client = SyneriseClient(
+            TokenAuth(TOKEN), base_url=f"http://127.0.0.1:{port}", config=config
+        )
+        async with client, asyncio.timeout(5):
+            with pytest.raises(APIConnectionError) as caught:
+                await get_current_workspace.asyncio(client=client)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert caught.value.may_have_been_processed
+    assert caught.value.__cause__ is not None
+    assert not isinstance(caught.value.__cause__, aiohttp.ClientResponseError)
+    assert_no_secret(caught.value, TOKEN)
