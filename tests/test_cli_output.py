@@ -104,7 +104,7 @@ async def test_with_v_the_library_log_lines_show_too(
     monkeypatch.setenv("SYNERISE_PASSWORD", "wrong")
     args = ("audit", "--base-url", fake.url, "--username", fake.user.username, "--out", "-")
     assert await run_cli(*args, "-v") == cli.EXIT_USAGE
-    assert "WARNING synerise_async.auth:" in capsys.readouterr().err
+    assert "INFO synerise_async.auth:" in capsys.readouterr().err
 
 
 def banner_values(banner: str, label: str) -> list[str]:

@@ -200,7 +200,7 @@ async def test_a_permission_denied_in_one_workspace_leaves_the_others(
     fake: FakeSynerise,
 ) -> None:
     other = fake.workspaces[1]
-    fake.deny_permission("AUTOMATON_BRAIN_DIAGRAM_LIST_READ", workspace=other.guid)
+    fake.deny_permission("AUTOMATON_BRAIN_DIAGRAM_LIST_READ", workspace=other.id)
     async with (
         SyneriseClient(WorkspaceAuth(fake.workspace.api_key), base_url=fake.url) as mine,
         SyneriseClient(WorkspaceAuth(other.api_key), base_url=fake.url) as theirs,
