@@ -9,7 +9,7 @@ line before it (blank lines may come between), ``<!-- snippet: KIND -->``:
 - ``python``, ``continues``: the next cell of the notebook snippet before it, in the same
   namespace and loop.
 - ``python``, ``asgi GET /path``: a module defining an ASGI ``app``; its lifespan is
-  entered and ``GET /path`` is sent to it (expecting 200) through httpx's ASGI transport.
+  entered and ``GET /path`` is sent to it through the ASGI interface, expecting 200.
 - ``bash``/``sh``/``console``, ``commands``: the two commands (checked by their own tests);
   ``not run: <reason>``: shown, not run, the reason says why. An unmarked one is an error.
 - ``text``: output, never run.
@@ -230,19 +230,45 @@ async def _notebook(readme: str, cells: list[Mapping[str, Any]]) -> None:
             await result
 
 
-async def _asgi(readme: str, cell: Mapping[str, Any], method: str, path: str) -> None:
-    import httpx
+async def _asgi_request(app: Any, method: str, path: str) -> tuple[int, bytes]:
+    """One request straight through the ASGI interface (no server, no HTTP client)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"app")],
+        "client": ("127.0.0.1", 1),
+        "server": ("app", 80),
+    }
+    messages: list[dict[str, Any]] = []
 
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    await app(scope, receive, send)
+    (start,) = [m for m in messages if m["type"] == "http.response.start"]
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    return int(start["status"]), body
+
+
+async def _asgi(readme: str, cell: Mapping[str, Any], method: str, path: str) -> None:
     namespace: dict[str, Any] = {"__name__": "readme_app"}
     exec(_compile(readme, cell), namespace)
     app = namespace["app"]
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
-            response = await http.request(method, path)
-    print(response.status_code, response.text)
-    if response.status_code != 200:
-        raise SystemExit(f"{method} {path} answered {response.status_code}")
+        status, body = await _asgi_request(app, method, path)
+    print(status, body.decode())
+    if status != 200:
+        raise SystemExit(f"{method} {path} answered {status}")
 
 
 def _child(spec_path: str) -> None:
