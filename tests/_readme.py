@@ -18,7 +18,8 @@ Anything else (an unmarked shell block, a block without a language, an unknown c
 ``continues`` after no notebook) is a problem the tests report with its line number, so no
 block is silently skipped. Each snippet runs in its own interpreter, with warnings as
 errors, under a watchdog; its code is compiled with the README's file name and line numbers,
-so a traceback points at the README line that failed.
+so a traceback points at the README line that failed. A snippet that leaves a session or a
+connection open fails as well.
 
 This file is also the child-side runner: ``python _readme.py SPEC.json``.
 """
@@ -27,8 +28,10 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import gc
 import inspect
 import json
+import logging
 import os
 import re
 import sys
@@ -272,6 +275,20 @@ async def _asgi(readme: str, cell: Mapping[str, Any], method: str, path: str) ->
 
 
 def _child(spec_path: str) -> None:
+    # What a snippet leaves behind fails it too: an unclosed session or transport (a
+    # ResourceWarning raised in a finalizer, or asyncio's "Unclosed ..." error log).
+    leftovers: list[str] = []
+
+    def unraisable(info: Any) -> None:
+        leftovers.append(f"{info.exc_type.__name__}: {info.exc_value} ({info.object!r})")
+
+    class Record(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            leftovers.append(f"asyncio logged: {record.getMessage()}")
+
+    sys.unraisablehook = unraisable
+    logging.getLogger("asyncio").addHandler(Record(logging.ERROR))
+
     spec = json.loads(Path(spec_path).read_text())
     readme, cells = spec["readme"], spec["cells"]
     if spec["kind"] == "program":
@@ -281,6 +298,9 @@ def _child(spec_path: str) -> None:
     else:
         method, path = spec["request"]
         asyncio.run(_asgi(readme, cells[0], method, path))
+    gc.collect()
+    if leftovers:
+        raise SystemExit("the snippet left something open:\n" + "\n".join(leftovers))
 
 
 if __name__ == "__main__":

@@ -222,6 +222,17 @@ async def test_a_warning_fails_the_snippet(tmp_path: Path) -> None:
     assert "DeprecationWarning: old" in report
 
 
+async def test_a_snippet_that_leaves_a_session_open_fails(tmp_path: Path) -> None:
+    text = (
+        "```python\nimport asyncio\n\nimport aiohttp\n\n\n"
+        "async def main() -> None:\n    aiohttp.ClientSession()\n\n\nasyncio.run(main())\n```\n"
+    )
+    ok, report = await _run_text(tmp_path, text)
+    assert not ok
+    assert "the snippet left something open" in report
+    assert "Unclosed client session" in report
+
+
 async def test_a_hanging_snippet_is_killed_by_the_watchdog(tmp_path: Path) -> None:
     text = "```python\nimport time\ntime.sleep(60)\n```\n"
     async with asyncio.timeout(30):
