@@ -33,10 +33,10 @@ async def asyncio_detailed(*, client: SyneriseClient) -> Response[CurrentWorkspa
     """Get the Workspace the client's token is scoped to.
 
     Args:
-        client: a client authenticated as get_current_workspace0.
+        client: a client authenticated as a Workspace, a User in a Workspace, or Basic.
 
     Returns:
-        The response with get_current_workspace1 as ``parsed``.
+        The response with the Workspace as ``parsed``.
 
     Raises:
         APIError: (a subclass of) when the request fails.
