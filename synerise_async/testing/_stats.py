@@ -179,7 +179,7 @@ class Statistics:
             elif position == turning:
                 status = overall
             else:
-                status = "PENDING"
+                status = "Pending"  # the casing of the documented sample
             run_date = iso_timestamp(start + position * gen.uniform(5, 300))
             if status == "SUCCESS":
                 size = gen.choice((gen.randint(1, 400), gen.randint(400, 6000)))
