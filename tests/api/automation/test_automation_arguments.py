@@ -247,7 +247,7 @@ async def test_tags_are_sent_comma_separated_and_filter_on_the_server(
 
 
 @pytest.mark.parametrize("module", [get_workflow_statistics, get_block_statistics])
-async def test_time_period_accepts_the_member_or_its_exact_string(
+async def test_time_period_accepts_the_member_or_its_exact_string_and_is_left_out_when_omitted(
     fake: FakeSynerise, client: SyneriseClient, module: ModuleType
 ) -> None:
     diagram_id = fake.workflows()[0]["diagramId"]
@@ -265,12 +265,15 @@ async def test_time_period_accepts_the_member_or_its_exact_string(
     kwargs = {"diagram_id": diagram_id}
     if module is get_block_statistics:
         kwargs["block_id"] = block_id
-    await module.asyncio(client=client, **kwargs)
-    assert fake.requests[-1].query == {"timePeriod": "previousDay"}  # the default
+    omitted = await module.asyncio(client=client, **kwargs)
+    # Left out, not invented: the server's own default applies (the fake's: previousDay).
+    assert fake.requests[-1].query == {}
+    explicit = await module.asyncio(client=client, **kwargs, time_period=TimePeriod.PREVIOUS_DAY)
+    assert omitted == explicit
 
 
 @pytest.mark.parametrize("module", [run_workflow, pause_workflow])
-async def test_schedule_action_accepts_the_member_or_its_exact_string(
+async def test_schedule_action_accepts_the_member_or_its_exact_string_and_is_left_out_when_omitted(
     client: SyneriseClient,
     fake: FakeSynerise,
     by_status: Callable[[str], str],
@@ -281,8 +284,15 @@ async def test_schedule_action_accepts_the_member_or_its_exact_string(
         for given in (member, member.value):
             await module.asyncio(client=client, diagram_id=diagram_id, schedule_action=given)
             assert fake.requests[-1].body == {"scheduleAction": member.value}
+    schedule = next(w for w in fake.workflows() if w["diagramId"] == diagram_id)["scheduleStatus"]
     await module.asyncio(client=client, diagram_id=diagram_id)
-    assert fake.requests[-1].body == {"scheduleAction": "NoAction"}  # the default
+    # Left out, not invented: the body is {} and the server's own default applies (the
+    # fake's: NoAction, the schedule is left as it was).
+    assert fake.requests[-1].body == {}
+    assert (
+        next(w for w in fake.workflows() if w["diagramId"] == diagram_id)["scheduleStatus"]
+        == schedule
+    )
 
 
 @pytest.mark.parametrize("module", WORKFLOW_SCOPED)

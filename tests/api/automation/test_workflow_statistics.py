@@ -122,7 +122,7 @@ async def test_a_block_id_stays_one_path_segment(
         await get_block_statistics.asyncio(client=client, diagram_id=diagram_id, block_id=block_id)
     recorded = fake.requests[-1]
     assert recorded.path == f"/automation-brain/diagrams/{diagram_id}/blocks/{block_id}/statistics"
-    assert recorded.query == {"timePeriod": "previousDay"}
+    assert recorded.query == {}  # timePeriod left out
     assert info.value.body is not None
     assert info.value.body.message == f"Block {block_id} not found in workflow {diagram_id}"
 
