@@ -81,6 +81,11 @@ def _rejections() -> list[Any]:
         cases.append(_param(module, {"search": 3}, "search"))
         cases.append(_param(module, {"sort_by": ""}, "sort_by"))
         cases.append(_param(module, {"colour": "red"}, "colour"))
+        for block_types in ([], [""], ["SendEmail,Webhook"], "a,b", [1], None, 5, ["ok", None]):
+            cases.append(_param(module, {"block_types": block_types}, "block_types"))
+        for event in ("", None, 3, ["page.visit"]):
+            cases.append(_param(module, {"triggers_on_event": event}, "triggers_on_event"))
+            cases.append(_param(module, {"generates_event": event}, "generates_event"))
     for tags in ([], [""], ["a,b"], "a,b", [1], None, 5, ["ok", None]):
         cases.append(_param(list_workflows, {"tags": tags}, "tags"))
     cases.append(_param(list_workflows_v1, {"tags": ["promo"]}, "tags"))  # a v2-only filter
