@@ -13,6 +13,7 @@ import pytest
 
 from synerise_async import ClientConfig, ResponseValidationError, SyneriseClient, WorkspaceAuth
 from synerise_async.api.workspaces import get_current_workspace
+from synerise_async.audit import Include, audit_workflows
 from synerise_async.models import CurrentWorkspace, WorkspaceDetails
 from synerise_async.models.workspaces import Restriction
 from synerise_async.testing import FakeSynerise
@@ -136,3 +137,18 @@ async def test_a_body_of_neither_shape_names_the_field(
     with pytest.raises(ResponseValidationError) as info:
         await get_current_workspace.asyncio(client=client)
     assert any(line.endswith(f"@ {path}") for line in info.value.errors), info.value.errors
+
+
+async def test_the_audit_keys_its_records_by_the_flat_forms_workspace(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    data = (await nested_wire(client))["data"]
+    fake.faults.body(flat_of(data), path=PATH)
+    async with audit_workflows(client, include=Include.NONE) as run:
+        records = [record async for record in run]
+    assert fake.count(PATH) == 2  # the fake's own answer above, then the flat one
+    assert {r.workspace.key for r in records} == {data["businessProfileGuid"]}
+    assert {r.workspace.name for r in records} == {data["name"]}
+    assert {r.workflow.diagram_id for r in records} == {
+        w["diagramId"] for w in fake.workflows(data["businessProfileGuid"])
+    }
