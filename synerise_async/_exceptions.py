@@ -10,7 +10,7 @@
         ├── APIConnectionError        no usable response (refused, reset, DNS, truncated body)
         │   └── APITimeoutError       an attempt ran out of time
         ├── ResponseValidationError   a 2xx response whose body is not JSON or not of the expected shape
-        └── APIStatusError            a non-2xx response; carries ``status``, ``body`` (ErrorBody) and ``text``
+        └── APIStatusError            a non-2xx response; carries ``status_code``, ``body`` (ErrorBody) and ``text``
             ├── BadRequestError           400
             ├── AuthenticationError       401 (and a 403 that the body marks as a token problem)
             │   └── LoginRefusedError     a login refused its credentials (also a TokenRefreshError)
@@ -106,7 +106,7 @@ class ErrorBody:
     """
 
     timestamp: str | None = None
-    status: int | None = None
+    status_code: int | None = None
     error: str | None = None
     message: str | None = None
     path: str | None = None
@@ -121,11 +121,13 @@ class ErrorBody:
         """Build from a decoded JSON value; ``None`` when it is not an object. Never raises."""
         if not isinstance(data, dict):
             return None
-        status = data.get("status")
+        status_code = data.get("status")
         errors = data.get("errors")
         return cls(
             timestamp=_opt_str(data.get("timestamp")),
-            status=status if isinstance(status, int) and not isinstance(status, bool) else None,
+            status_code=status_code
+            if isinstance(status_code, int) and not isinstance(status_code, bool)
+            else None,
             error=_opt_str(data.get("error")),
             message=_opt_str(data.get("message")),
             path=_opt_str(data.get("path")),
@@ -235,7 +237,7 @@ class ResponseValidationError(APIError):
     """A 2xx response whose body is not JSON, or not of the shape the SDK expects.
 
     Attributes:
-        status: the HTTP status of the response.
+        status_code: the HTTP status of the response.
         text: the start of the body as text.
         errors: one line per problem, each naming the field path (``$.data[3].diagramId``).
     """
@@ -245,13 +247,13 @@ class ResponseValidationError(APIError):
         message: str,
         *,
         request: RequestInfo,
-        status: int,
+        status_code: int,
         text: str = "",
         errors: tuple[str, ...] = (),
         attempts: int = 1,
     ) -> None:
         super().__init__(message, request=request, attempts=attempts)
-        self.status = status
+        self.status_code = status_code
         self.text = text[:_TEXT_LIMIT]
         self.errors = errors
 
@@ -260,7 +262,7 @@ class APIStatusError(APIError):
     """The API answered with a non-2xx status.
 
     Attributes:
-        status: the HTTP status code.
+        status_code: the HTTP status code.
         body: the parsed Synerise error body, or ``None`` when the body was not a JSON object.
         text: the start of the raw body as text.
         headers: the response headers.
@@ -271,14 +273,14 @@ class APIStatusError(APIError):
         message: str,
         *,
         request: RequestInfo,
-        status: int,
+        status_code: int,
         body: ErrorBody | None,
         text: str = "",
         headers: Mapping[str, str] | None = None,
         attempts: int = 1,
     ) -> None:
         super().__init__(message, request=request, attempts=attempts)
-        self.status = status
+        self.status_code = status_code
         self.body = body
         self.text = text[:_TEXT_LIMIT]
         self.headers: Mapping[str, str] = headers or {}
@@ -295,7 +297,7 @@ class AuthenticationError(APIStatusError):
 class LoginRefusedError(AuthenticationError, TokenRefreshError):
     """The API refused the credentials themselves (a 401 or 403 answering a login: a wrong
     API key, password or MFA code). It is both an :class:`AuthenticationError` and a
-    :class:`TokenRefreshError`, and carries the refused login's ``status``, ``body``,
+    :class:`TokenRefreshError`, and carries the refused login's ``status_code``, ``body``,
     ``request`` and ``attempts``. The token session does not send the same credentials
     again for ``ClientConfig.refused_login_backoff`` seconds: calls made meanwhile get
     this error at once."""
@@ -338,7 +340,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 
 
 def status_error(
-    status: int,
+    status_code: int,
     *,
     request: RequestInfo,
     body: ErrorBody | None,
@@ -354,16 +356,16 @@ def status_error(
     """
     if token_problem:
         cls: type[APIStatusError] = AuthenticationError
-    elif status >= 500:
+    elif status_code >= 500:
         cls = InternalServerError
     else:
-        cls = _BY_STATUS.get(status, APIStatusError)
+        cls = _BY_STATUS.get(status_code, APIStatusError)
     detail = body.summary() if body is not None else ""
-    message = f"HTTP {status}" + (f": {detail}" if detail else "")
+    message = f"HTTP {status_code}" + (f": {detail}" if detail else "")
     error = cls(
         message,
         request=request,
-        status=status,
+        status_code=status_code,
         body=body,
         text=text,
         headers=headers,

@@ -316,7 +316,7 @@ class Pipeline:
                 self.stats.responses += 1
                 if 200 <= status < 300:
                     raw = RawResponse(
-                        status=status,
+                        status_code=status,
                         headers=resp_headers,
                         content=content,
                         request=info,

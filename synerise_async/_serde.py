@@ -220,7 +220,7 @@ def structure_response(raw: RawResponse, cls: type[T], *, secret: bool = False) 
         raise ResponseValidationError(
             f"Response body is not valid JSON{detail}",
             request=raw.request,
-            status=raw.status,
+            status_code=raw.status_code,
             text=_body_text(raw, secret=secret),
             attempts=raw.attempts,
         ) from None
@@ -240,7 +240,7 @@ def structure_data(raw: RawResponse, data: Any, cls: type[T], *, secret: bool = 
         raise ResponseValidationError(
             f"Response does not match {cls.__name__}: " + "; ".join(lines[:5]),
             request=raw.request,
-            status=raw.status,
+            status_code=raw.status_code,
             text=_body_text(raw, secret=secret),
             errors=lines,
             attempts=raw.attempts,

@@ -170,7 +170,7 @@ class Response(Generic[T]):
 class RawResponse:
     """A 2xx response as the pipeline hands it to an operation: fully read and released."""
 
-    status: int
+    status_code: int
     headers: Mapping[str, str] = attrs.field(repr=False)
     content: bytes = attrs.field(repr=False)
     request: RequestInfo
@@ -179,7 +179,7 @@ class RawResponse:
     def to_response(self, parsed: T) -> Response[T]:
         """Wrap ``parsed`` with what came on the wire."""
         return Response(
-            status_code=self.status,
+            status_code=self.status_code,
             headers=self.headers,
             content=self.content,
             parsed=parsed,

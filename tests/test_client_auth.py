@@ -91,7 +91,7 @@ async def test_a_second_401_surfaces_as_authentication_error(fake: FakeSynerise)
         fake.faults.error(401, count=2, path=paths.CURRENT_WORKSPACE)
         with pytest.raises(AuthenticationError) as info:
             await get_current_workspace.asyncio(client=client)
-    assert info.value.status == 401
+    assert info.value.status_code == 401
     assert fake.count(path=paths.CURRENT_WORKSPACE) == 2  # never loops
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 1
 

@@ -55,8 +55,8 @@ async def test_retries_give_up_with_the_typed_error_and_attempt_count(
         with pytest.raises(InternalServerError) as info:
             await get_current_workspace.asyncio(client=client)
     error = info.value
-    assert (error.status, error.attempts) == (503, 3)
-    assert error.body is not None and error.body.status == 503
+    assert (error.status_code, error.attempts) == (503, 3)
+    assert error.body is not None and error.body.status_code == 503
     assert error.body.path == CURRENT
     assert error.request.method == "GET" and error.request.url.endswith(CURRENT)
     assert "503" in str(error) and "after 3 attempts" in str(error)
@@ -147,7 +147,7 @@ async def test_retry_after_above_the_cap_raises(fake: FakeSynerise, fast: Client
         with pytest.raises(RateLimitError) as info:
             await get_current_workspace.asyncio(client=client)
     assert info.value.retry_after == 30
-    assert info.value.status == 429
+    assert info.value.status_code == 429
 
 
 async def test_a_429_cools_down_the_whole_client(fake: FakeSynerise, fast: ClientConfig) -> None:
@@ -182,7 +182,7 @@ async def test_non_json_body_raises_a_typed_error(fake: FakeSynerise, fast: Clie
     async with client_for(fake, fast) as client:
         with pytest.raises(ResponseValidationError) as info:
             await get_current_workspace.asyncio(client=client)
-    assert info.value.status == 200
+    assert info.value.status_code == 200
     assert "<html" in info.value.text.lower()
 
 
@@ -216,7 +216,7 @@ async def test_wrong_shape_names_the_field_path(fake: FakeSynerise, fast: Client
     from synerise_async.models import WorkflowList
 
     bad = RawResponse(
-        status=200,
+        status_code=200,
         headers={},
         content=b'{"data": [{"diagramId": "x"}, {"name": "no id"}], "meta": {"page": "one"}}',
         request=raw.request,

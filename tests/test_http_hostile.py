@@ -90,7 +90,7 @@ async def test_a_retry_after_in_the_year_99999_is_a_typed_error(
         async with asyncio.timeout(10):
             with pytest.raises(APIStatusError) as info:
                 await get_current_workspace.asyncio(client=client)
-    assert info.value.status == 503
+    assert info.value.status_code == 503
     assert len(seen) == 3  # the header ignored, the backoff used: 1 + max_retries
 
 

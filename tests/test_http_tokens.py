@@ -161,7 +161,7 @@ async def test_refused_credentials_fail_fast_and_are_not_resent(fake: FakeSyneri
             await get_current_workspace.asyncio(client=client)
         assert isinstance(info.value, LoginRefusedError)
         assert isinstance(info.value, TokenRefreshError)
-        assert info.value.status == 401
+        assert info.value.status_code == 401
         assert info.value.request.url.endswith(paths.WORKSPACE_LOGIN)
         results = await asyncio.gather(
             *(get_current_workspace.asyncio(client=client) for _ in range(20)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 import types
 
 import pytest
@@ -73,6 +74,8 @@ def test_operation_module_shape(name: str) -> None:
             f"{public} takes keyword-only arguments"
         )
         assert fn.__doc__, f"{public} has a docstring"
+        leftovers = re.findall(r"\b[a-z]+(?:_[a-z]+)+\d+\b", fn.__doc__)
+        assert not leftovers, f"{public}'s docstring has template leftovers: {leftovers}"
     assert inspect.iscoroutinefunction(module.asyncio)
     assert inspect.iscoroutinefunction(module.asyncio_detailed)
     if name.endswith(("list_workflows", "list_workflows_v1")):

@@ -51,7 +51,7 @@ WORKFLOW: dict[str, Any] = {
 
 def raw(body: Any) -> RawResponse:
     return RawResponse(
-        status=200, headers={}, content=dumps(body), request=RequestInfo("GET", "http://x/y")
+        status_code=200, headers={}, content=dumps(body), request=RequestInfo("GET", "http://x/y")
     )
 
 

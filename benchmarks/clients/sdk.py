@@ -56,7 +56,7 @@ class SdkClient:
 
     def decode_page(self, body: bytes) -> Sequence[object]:
         """See :meth:`benchmarks.clients.BenchClient.decode_page`."""
-        raw = RawResponse(status=200, headers={}, content=body, request=_DECODE_REQUEST)
+        raw = RawResponse(status_code=200, headers={}, content=body, request=_DECODE_REQUEST)
         return list_workflows._parse_response(raw, page=1, limit=100).items
 
 

@@ -360,7 +360,7 @@ class _Auditor:
                 current = await get_current_workspace.asyncio(client=self.client)
                 break
             except APIStatusError as exc:
-                if exc.status not in RETRYABLE_STATUSES:
+                if exc.status_code not in RETRYABLE_STATUSES:
                     # Refused, not failing: these credentials never get an answer here
                     # (Basic auth, for one), so every run keys the records alike, by the
                     # numeric id the listing gives.
@@ -571,7 +571,7 @@ class _Auditor:
 
 
 def _fetch_failed(error: FetchFailure) -> Finding:
-    status = f", HTTP {error.status}" if error.status is not None else ""
+    status = f", HTTP {error.status_code}" if error.status_code is not None else ""
     return Finding(
         code=FETCH_FAILED,
         severity=Severity.ERROR,

@@ -152,23 +152,23 @@ class FetchFailure:
         kind: ``not_found``, ``rate_limited``, ``server_error``, ``permission_denied``,
             ``bad_request``, ``http_error``, ``timeout``, ``connection``,
             ``invalid_response``, ``invalid_argument`` or ``error``.
-        status: the HTTP status, when there was one.
+        status_code: the HTTP status, when there was one.
         message: the error's message (it never carries a credential).
     """
 
     operation: str
     kind: str
-    status: int | None = None
+    status_code: int | None = None
     message: str
 
     @classmethod
     def from_exception(cls, operation: str, error: APIError | InvalidArgumentError) -> FetchFailure:
         """Describe ``error``, raised while fetching ``operation``."""
-        status = getattr(error, "status", None)
+        status_code = getattr(error, "status_code", None)
         return cls(
             operation=operation,
             kind=_failure_kind(error),
-            status=status if isinstance(status, int) else None,
+            status_code=status_code if isinstance(status_code, int) else None,
             message=str(error),
         )
 

@@ -69,7 +69,7 @@ CSV_FIELDS: Final = (
     "finding_messages",
     "error_operation",
     "error_kind",
-    "error_status",
+    "error_status_code",
     "error_message",
     "audited_at",
 )
@@ -149,7 +149,7 @@ def record_to_json(record: WorkflowAudit) -> dict[str, Any]:
         else {
             "operation": error.operation,
             "kind": error.kind,
-            "status": error.status,
+            "statusCode": error.status_code,
             "message": error.message,
         },
         "auditedAt": _iso(record.audited_at),
@@ -196,7 +196,7 @@ def record_to_csv_row(record: WorkflowAudit) -> dict[str, str]:
         "finding_messages": " | ".join(f.message for f in record.findings),
         "error_operation": error.get("operation"),
         "error_kind": error.get("kind"),
-        "error_status": error.get("status"),
+        "error_status_code": error.get("statusCode", error.get("status")),
         "error_message": error.get("message"),
         "audited_at": data["auditedAt"],
     }

@@ -81,7 +81,7 @@ Fetch = Callable[["SessionToken | None"], Awaitable[IssuedToken]]
 def _transient(exc: BaseException) -> bool:
     """Whether obtaining a token may work when simply tried again."""
     if isinstance(exc, APIStatusError):
-        return exc.status in RETRYABLE_STATUSES
+        return exc.status_code in RETRYABLE_STATUSES
     return isinstance(exc, APIConnectionError | ResponseValidationError | TokenRefreshError)
 
 
@@ -91,21 +91,23 @@ def _refused(exc: BaseException) -> APIStatusError | None:
     the step before; a 401 for that token going stale is no verdict on the credentials)."""
     if isinstance(exc, LoginRefusedError):
         return exc
-    if isinstance(exc, APIStatusError) and exc.status in (401, 403) and not _stale_step(exc):
+    if isinstance(exc, APIStatusError) and exc.status_code in (401, 403) and not _stale_step(exc):
         return exc
     return None
 
 
 def _stale_step(exc: BaseException) -> bool:
     """A step of a login flow refused for the token the step before issued."""
-    return isinstance(exc, APIStatusError) and is_token_problem(exc.status, exc.body, strict=True)
+    return isinstance(exc, APIStatusError) and is_token_problem(
+        exc.status_code, exc.body, strict=True
+    )
 
 
 def _login_refused(name: str, refused: APIStatusError) -> LoginRefusedError:
     return LoginRefusedError(
         f"{name}: the API refused the credentials ({refused.message})",
         request=refused.request,
-        status=refused.status,
+        status_code=refused.status_code,
         body=refused.body,
         text=refused.text,
         headers=refused.headers,
@@ -120,7 +122,7 @@ def _fresh(exc: TokenRefreshError) -> TokenRefreshError:
         copy: TokenRefreshError = LoginRefusedError(
             exc.message,
             request=exc.request,
-            status=exc.status,
+            status_code=exc.status_code,
             body=exc.body,
             text=exc.text,
             headers=exc.headers,

@@ -258,5 +258,5 @@ async def test_server_validation_error_carries_field_errors(
             )
         )
     body = info.value.body
-    assert body is not None and body.status == 400 and body.errors
+    assert body is not None and body.status_code == 400 and body.errors
     assert body.errors[0].field == "uuid"

@@ -222,7 +222,7 @@ async def test_a_persistent_server_error_becomes_the_records_error(fake: FakeSyn
     [failed] = [r for r in records if r.error is not None]
     assert failed.workflow.diagram_id == victim
     assert failed.error is not None
-    assert (failed.error.operation, failed.error.kind, failed.error.status) == (
+    assert (failed.error.operation, failed.error.kind, failed.error.status_code) == (
         "statistics",
         "server_error",
         503,
@@ -251,7 +251,7 @@ async def test_a_workflow_that_could_not_be_inspected_is_an_error_finding(
     assert len(records) == 120
     for record in records:
         assert record.error is not None
-        assert (record.error.kind, record.error.status) == (kind, status)
+        assert (record.error.kind, record.error.status_code) == (kind, status)
         [finding] = record.findings
         assert (finding.code, finding.severity) == (FETCH_FAILED, Severity.ERROR)
         assert kind in finding.message
@@ -288,7 +288,7 @@ async def test_a_workflow_deleted_mid_audit_becomes_an_error_record() -> None:
     [failed] = [r for r in records if r.error is not None]
     assert failed.workflow.diagram_id == newest
     assert failed.error is not None
-    assert (failed.error.kind, failed.error.status) == ("not_found", 404)
+    assert (failed.error.kind, failed.error.status_code) == ("not_found", 404)
 
 
 async def test_deletions_that_shift_the_pages_are_caught_by_listing_again() -> None:

@@ -73,7 +73,9 @@ def record(n: int, **changes: object) -> WorkflowAudit:
 @pytest.mark.parametrize("fmt", list(ReportFormat))
 def test_write_then_read_back(tmp_path: Path, fmt: ReportFormat) -> None:
     path = tmp_path / f"report.{fmt.value}"
-    failure = FetchFailure(operation="statistics", kind="not_found", status=404, message="gone")
+    failure = FetchFailure(
+        operation="statistics", kind="not_found", status_code=404, message="gone"
+    )
     with ReportWriter(path, fmt) as writer:
         writer.write(record(1))
         writer.write(record(2, error=failure, findings=()))

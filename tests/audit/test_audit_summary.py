@@ -39,7 +39,9 @@ def test_summary_counts_statuses_findings_and_errors() -> None:
         rec(4, None),
         attrs.evolve(
             rec(5, "Paused"),
-            error=FetchFailure(operation="statistics", kind="not_found", status=404, message="x"),
+            error=FetchFailure(
+                operation="statistics", kind="not_found", status_code=404, message="x"
+            ),
         ),
     ]
     summary = summarize(records)

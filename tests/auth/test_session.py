@@ -64,7 +64,7 @@ def make(clock: FakeClock, source: Source, **config: object) -> TokenSession:
 
 def _server_error() -> InternalServerError:
     return InternalServerError(
-        "HTTP 503", request=RequestInfo("POST", "http://x/login"), status=503, body=None
+        "HTTP 503", request=RequestInfo("POST", "http://x/login"), status_code=503, body=None
     )
 
 
@@ -182,7 +182,7 @@ def _refused(status: int = 401) -> AuthenticationError:
     return AuthenticationError(
         f"HTTP {status}: bad key",
         request=RequestInfo("POST", "http://x/login"),
-        status=status,
+        status_code=status,
         body=None,
         attempts=1,
     )
@@ -200,7 +200,7 @@ async def test_refused_credentials_are_final_for_the_backoff_and_catchable_as_au
     error = info.value
     assert isinstance(error, LoginRefusedError)
     assert isinstance(error, TokenRefreshError)
-    assert (error.status, error.attempts) == (401, 1)
+    assert (error.status_code, error.attempts) == (401, 1)
     assert isinstance(error.__cause__, AuthenticationError)
     # Within the back-off: the refused credentials are not sent again, every call fails
     # at once with its own instance of the same error.
@@ -208,7 +208,7 @@ async def test_refused_credentials_are_final_for_the_backoff_and_catchable_as_au
         with pytest.raises(LoginRefusedError) as again:
             await session.get_token()
         assert again.value is not error
-        assert again.value.status == 401
+        assert again.value.status_code == 401
     assert source.calls == 1
     clock.now += 5.0  # past the back-off: one new attempt, which works
     assert (await session.get_token()).value == "token-2"

@@ -62,7 +62,7 @@ async def asyncio_detailed(*, client: SyneriseClient) -> Response[CurrentWorkspa
     """Get the Workspace the client's token is scoped to.
 
     Args:
-        client: a client authenticated as a User or a Workspace.
+        client: a client authenticated as a Workspace, a User in a Workspace, or Basic.
 
     Returns:
         The response with the :class:`~synerise_async.models.CurrentWorkspace` as ``parsed``.

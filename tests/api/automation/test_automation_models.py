@@ -41,7 +41,7 @@ ID = "0d5bd0d6-87ac-4c57-8d5b-1d7c6f5e2a10"
 def raw(body: Any, path: str = "/automation-brain/v2/diagrams") -> RawResponse:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     return RawResponse(
-        status=200,
+        status_code=200,
         headers={"Content-Type": "application/json"},
         content=content,
         request=RequestInfo("GET", "http://127.0.0.1" + path),
@@ -174,7 +174,7 @@ def rejected(module_build: Any, body: Any, **kwargs: Any) -> ResponseValidationE
     with pytest.raises(ResponseValidationError) as info:
         module_build(raw(body), **kwargs)
     error = info.value
-    assert error.status == 200
+    assert error.status_code == 200
     assert error.request.method == "GET"
     assert error.errors
     assert all(line in str(error) for line in error.errors[:5])

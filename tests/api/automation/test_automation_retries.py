@@ -98,7 +98,7 @@ async def test_an_action_that_may_have_been_processed_is_never_sent_again(
         assert isinstance(error, APIConnectionError)
     else:
         assert isinstance(error, APIStatusError)
-        assert error.status == int(fault[:3])
+        assert error.status_code == int(fault[:3])
     assert client.stats.retries == 0
 
 
@@ -110,7 +110,7 @@ async def test_stop_after_a_503_leaves_the_decision_to_the_caller(
     fake.faults.error(503, path=path, count=3)
     with pytest.raises(InternalServerError) as info:
         await stop_workflow.asyncio(client=client, diagram_id=diagram_id)
-    assert info.value.status == 503
+    assert info.value.status_code == 503
     assert fake.count(path=path) == 1
     assert status_of(fake, diagram_id) == "Active"  # this fake failed before acting
     fake.faults.clear()
@@ -312,7 +312,7 @@ async def test_a_2xx_body_that_is_not_json_is_a_validation_error(
     with pytest.raises(ResponseValidationError) as info:
         await call(client)
     error = info.value
-    assert error.status == 200
+    assert error.status_code == 200
     assert error.text.startswith("<html>")
     assert "not valid JSON" in str(error)
     assert fake.count(path=path) == 1  # a wrong body is not a transient failure

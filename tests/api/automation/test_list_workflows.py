@@ -179,5 +179,5 @@ async def test_wrong_basic_credentials_are_an_authentication_error(fake: FakeSyn
     async with SyneriseClient(auth, base_url=fake.url) as client:
         with pytest.raises(AuthenticationError) as info:
             await list_workflows.asyncio(client=client)
-    assert info.value.status == 401
+    assert info.value.status_code == 401
     assert fake.count(path=V2) == 1  # Basic has no token to renew: no second try

@@ -121,7 +121,7 @@ async def test_a_stopped_workflow_can_never_run_again(
             await module.asyncio(client=client, diagram_id=diagram_id)
         error = info.value
         expected = f"Workflow {diagram_id} is stopped and cannot {verb} again"
-        assert error.status == 409
+        assert error.status_code == 409
         assert error.body is not None
         assert error.body.message == expected
         assert expected in str(error)  # the error body's message reaches the user
@@ -176,7 +176,7 @@ async def test_a_deleted_workflow_is_not_found(
     fake.delete_workflow(fake.workspace.id, diagram_id)
     with pytest.raises(NotFoundError) as info:
         await _call(module)(client=client, diagram_id=diagram_id)
-    assert info.value.status == 404
+    assert info.value.status_code == 404
     assert info.value.body is not None
     assert info.value.body.message == f"Workflow {diagram_id} not found"
     assert info.value.attempts == 1
@@ -190,4 +190,4 @@ async def test_an_unknown_workflow_is_not_found(client: SyneriseClient, module: 
     with pytest.raises(NotFoundError) as info:
         await _call(module)(client=client, diagram_id=str(uuid.uuid4()))
     assert isinstance(info.value, APIStatusError)
-    assert info.value.status == 404
+    assert info.value.status_code == 404
