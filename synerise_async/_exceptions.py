@@ -74,9 +74,14 @@ class RequestInfo:
 
 @attrs.frozen(kw_only=True)
 class FieldError:
-    """One entry of an error body's ``errors[]``: which field was rejected and why."""
+    """One entry of an error body's ``errors[]``: which field was rejected and why.
 
-    code: str | None = None
+    Attributes:
+        code: as it came: an integer in Synerise's generated client, a string in some
+            bodies (any other JSON value is kept as its text).
+    """
+
+    code: int | str | None = None
     field: str | None = None
     message: str | None = None
     rejected_value: Any = None
@@ -84,6 +89,13 @@ class FieldError:
 
 def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _int_or_str(value: object) -> int | str | None:
+    # ``True`` is an int to Python, not to JSON: it is kept as text like any other value.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return _opt_str(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -122,7 +134,7 @@ class ErrorBody:
             error_code=_opt_str(data.get("errorCode")),
             errors=tuple(
                 FieldError(
-                    code=_opt_str(e.get("code")),
+                    code=_int_or_str(e.get("code")),
                     field=_opt_str(e.get("field")),
                     message=_opt_str(e.get("message")),
                     rejected_value=e.get("rejectedValue"),

@@ -5,7 +5,8 @@
   bodies anything left :data:`~synerise_async._types.UNSET` omitted.
 - An attribute made with :func:`extra_keys_field` receives the keys no other attribute
   names (other keys are simply ignored).
-- Unknown enum values are kept (see :class:`~synerise_async._types.OpenEnum`).
+- Enum values match their members ignoring case; unknown ones are kept (see
+  :class:`~synerise_async._types.OpenEnum`, the one lookup rule both paths call).
 - ``datetime`` fields accept epoch seconds or ISO-8601 strings and are always aware (UTC).
 - Decoding runs first on functions compiled per model (``_fastpath``), which accept only
   values of exactly the expected JSON type; on any surprise the body is decoded again

@@ -48,10 +48,10 @@ async def test_run_resumes_a_paused_workflow(
     assert (response.status_code, response.parsed, response.content) == (200, None, b"")
     recorded = fake.requests[-1]
     assert (recorded.method, recorded.path) == ("POST", BASE.format(diagram_id) + "/run")
-    assert recorded.body == {"scheduleAction": "NoAction"}
+    assert recorded.body == {}  # scheduleAction left out: the server's default (NoAction here)
     after = state(fake, diagram_id)
     assert after["status"] == "Active"
-    assert after["scheduleStatus"] == before["scheduleStatus"]  # NoAction
+    assert after["scheduleStatus"] == before["scheduleStatus"]
     assert after["updated"] >= before["updated"]
 
 
