@@ -46,7 +46,7 @@ def environment(fake: FakeSynerise | None) -> dict[str, str]:
         env |= {
             "SYNERISE_BASE_URL": fake.url,
             "SYNERISE_API_KEY": workspace.api_key,
-            "SYNERISE_BASIC_GUID": workspace.basic_guid,
+            "SYNERISE_BASIC_GUID": workspace.guid,
             "SYNERISE_USERNAME": user.username,
             "SYNERISE_PASSWORD": user.password,
             "SYNERISE_MFA_CODE": user.mfa_code,
