@@ -224,6 +224,8 @@ class _PageWalk(Generic[T]):
         # Keep `prefetch` pages in flight beyond the one the caller holds, but only pages
         # that the page says exist: never speculate past the last page.
         wanted = [n for n in page.following(self._p.prefetch) if self._may_request(n)]
+        if wanted[:1] != [self._next]:
+            wanted = []  # a page whose count disagrees with its next page: follow the latter
         queued = [n for n, _ in self._inflight]
         if queued and (queued[0] != self._next or queued[: len(wanted)] != wanted[: len(queued)]):
             self._cancel_inflight()  # in flight is not what the page says follows it
@@ -267,7 +269,9 @@ class _PageWalk(Generic[T]):
         if page.page != number:
             page = attrs.evolve(page, page=number)
         if self._previous is not None and page.items and _same(page.items, self._previous.items):
-            logger.warning("page %d repeats page %d; stopping the walk", number, number - 1)
+            logger.warning(
+                "page %d repeats page %d; stopping the walk", number, self._previous.page
+            )
             self._finish()
             raise StopAsyncIteration
         following = page.next_page
