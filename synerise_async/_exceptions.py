@@ -203,9 +203,12 @@ def _page_error_class(cls: type[SyneriseError]) -> type[PageError]:
         return cls
     made = _PAGE_ERROR_CLASSES.get(cls)
     if made is None:
-        namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        namespace = {
+            "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__,
+            "__doc__": cls.__doc__,
+        }
         made = cast("type[PageError]", type(cls.__name__, (PageError, cls), namespace))
-        made.__doc__ = cls.__doc__
         _PAGE_ERROR_CLASSES[cls] = made
     return made
 
