@@ -28,7 +28,7 @@ from synerise_async.api import _paths as paths
 from synerise_async.api.auth import workspace_login
 from synerise_async.api.automation import list_workflows
 from synerise_async.api.workspaces import get_current_workspace, list_workspaces
-from synerise_async.testing import FakeSynerise
+from synerise_async.testing import FakeSynerise, ManualClock
 
 FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
 
@@ -249,19 +249,26 @@ def test_user_auth_checks_its_arguments() -> None:
 
 
 async def test_profile_auth_anonymous_refreshes_then_logs_in_again() -> None:
-    async with FakeSynerise(token_lifetime=1.0, workflows_per_workspace=0) as fake:
+    manual = ManualClock()
+    async with FakeSynerise(token_lifetime=60, workflows_per_workspace=0) as fake:
         auth = ProfileAuth.anonymous(fake.workspace.profile_api_key, uuid.uuid4())
-        async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
+        async with (
+            SyneriseClient(auth, base_url=fake.url, config=FAST, clock=manual.clock) as client,
+            asyncio.timeout(10),
+        ):
             session = client.token_session
             assert session is not None
             first = await session.get_token()
-            await asyncio.sleep(0.85)  # in the refresh window, still valid
-            assert await session.get_token() is first
-            await asyncio.sleep(0.1)
+            assert first.lifetime == 60
+            manual.advance(first.refresh_at - manual.now + 1)  # in the refresh window
+            assert await session.get_token() is first  # still valid: served at once
+            while session.token is first:  # the refresh runs in the background
+                await asyncio.sleep(0.01)
             second = await session.get_token()
             assert second is not first
             assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status=200) == 1
-            await asyncio.sleep(1.1)  # expired: refresh is impossible, log in again
+            manual.advance(second.expires_at - manual.now + 1)  # expired: log in again
+            fake.shift_clock(120)
             third = await session.get_token()
             assert third is not second
     assert fake.count(path=paths.ANONYMOUS_PROFILE_LOGIN) == 2
