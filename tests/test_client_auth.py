@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import uuid
 
 import attrs
@@ -17,6 +18,7 @@ from synerise_async import (
     BasicAuth,
     ClientConfig,
     InvalidArgumentError,
+    LoginRefusedError,
     ProfileAuth,
     SyneriseClient,
     TokenAuth,
@@ -333,6 +335,37 @@ async def test_token_auth_fixed_and_provider(fake: FakeSynerise) -> None:
     assert calls == 2
     with pytest.raises(InvalidArgumentError):
         TokenAuth()
+
+
+async def test_a_fixed_token_of_unknown_expiry_is_sent_until_refused_then_says_so() -> None:
+    manual = ManualClock()
+    async with FakeSynerise(encrypted_tokens=True, workflows_per_workspace=0) as fake:
+        async with SyneriseClient(base_url=fake.url, config=FAST) as anonymous:
+            token = (
+                await workspace_login.asyncio(client=anonymous, api_key=fake.workspace.api_key)
+            ).token
+        assert token.count(".") == 4  # opaque: no expiry to read
+        auth = TokenAuth(token)
+        async with (
+            SyneriseClient(auth, base_url=fake.url, config=FAST, clock=manual.clock) as client,
+            asyncio.timeout(10),
+        ):
+            assert (await get_current_workspace.asyncio(client=client)).selected
+            session = client.token_session
+            assert session is not None and session.token is not None
+            assert session.token.expires_at == math.inf  # no lifetime guessed for it
+            # Ten default lifetimes later by the client's clock: still the same token.
+            manual.advance(10 * FAST.default_token_lifetime)
+            assert (await get_current_workspace.asyncio(client=client)).selected
+            fake.revoke_all_tokens()
+            with pytest.raises(LoginRefusedError, match="cannot be renewed") as info:
+                await get_current_workspace.asyncio(client=client)
+    error = info.value
+    assert isinstance(error, AuthenticationError) and error.status_code == 401
+    assert token not in str(error) and token not in repr(error)
+    sent = [r.token_serial for r in fake.requests if r.path == paths.CURRENT_WORKSPACE]
+    assert len(sent) == 3 and len(set(sent)) == 1  # one token, sent once after the 401
+    assert fake.count(path=paths.WORKSPACE_LOGIN) == 1  # the test's own login only
 
 
 async def test_no_secret_in_logs_reprs_or_errors(

@@ -583,8 +583,10 @@ def _matches(ref: WorkspaceRef, wanted: str) -> bool:
     return ref.name is not None and ref.name.casefold() == wanted.casefold()
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+def _wall_now(client: SyneriseClient) -> Callable[[], dt.datetime]:
+    """The client clock's wall time as an aware datetime: one clock for the whole run."""
+    wall = client.clock.wall
+    return lambda: dt.datetime.fromtimestamp(wall(), dt.UTC)
 
 
 def _check_workspaces(
@@ -623,7 +625,7 @@ def audit_workflows(
     include: Include = Include.ALL,
     workspaces: Literal["all"] | Sequence[str | uuid.UUID] | None = None,
     skip: Collection[tuple[str, str]] = frozenset(),
-    now: Callable[[], dt.datetime] = _utc_now,
+    now: Callable[[], dt.datetime] | None = None,
     page_size: int = PAGE_SIZE,
 ) -> AuditRun:
     """Audit every workflow of one or more Workspaces (see the module docstring).
@@ -648,7 +650,8 @@ def audit_workflows(
         skip: ``(workspace key, diagram id)`` pairs already audited (a report's
             ``WorkflowAudit.key``), to resume an audit; the Workspace may be keyed by
             its UUID or by its numeric id.
-        now: the clock that stamps ``audited_at`` (aware datetimes), for tests.
+        now: the clock that stamps ``audited_at`` (aware datetimes); by default the
+            wall time of the client's :class:`~synerise_async.Clock`.
         page_size: workflows per listing page.
 
     Returns:
@@ -677,7 +680,7 @@ def audit_workflows(
         include=include,
         workspaces=_check_workspaces(client, workspaces),
         skip=skip,
-        now=now,
+        now=now if now is not None else _wall_now(client),
         page_size=check_int("page_size", page_size, minimum=1),
     )
     return AuditRun(auditor)
