@@ -164,4 +164,4 @@ def test_a_clock_is_frozen_and_defaults_to_the_real_sources() -> None:
     clock = Clock()
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         clock.sleep = asyncio.sleep  # type: ignore[misc]
-    assert synerise_async._clock.SYSTEM_CLOCK == clock
+    assert clock == synerise_async._clock.SYSTEM_CLOCK
