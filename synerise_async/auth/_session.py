@@ -326,13 +326,20 @@ class TokenSession:
         self._held = None
         self._background_failures = 0
         self.tokens_obtained += 1
-        logger.info(
-            "%s: obtained token #%d (lifetime %.1fs from %s)",
-            self._name,
-            token.generation,
-            token.lifetime,
-            token.source,
-        )
+        if math.isinf(token.expires_at):
+            logger.info(
+                "%s: obtained token #%d (expiry unknown: used until refused)",
+                self._name,
+                token.generation,
+            )
+        else:
+            logger.info(
+                "%s: obtained token #%d (lifetime %.1fs from %s)",
+                self._name,
+                token.generation,
+                token.lifetime,
+                token.source,
+            )
         return token
 
     def _failure(self, exc: Exception) -> TokenRefreshError:
