@@ -14,6 +14,7 @@ from typing import Self
 
 import aiohttp
 import attrs
+from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
 from ._clock import SYSTEM_CLOCK, Clock
@@ -176,10 +177,12 @@ class SyneriseClient:
         if self._given_session is not None:
             session, owns = self._given_session, False
         else:
+            proxy = await self._proxy()
             connector = aiohttp.TCPConnector(limit=self.config.max_concurrency + 4)
-            session = aiohttp.ClientSession(
-                connector=connector, trust_env=self.config.trust_env, proxy=self.config.proxy
-            )
+            # trust_env is applied here, once: aiohttp's own would look the proxy variables
+            # and ~/.netrc up in a thread for every request (two thread hops a call), and
+            # a netrc entry for the API host would clash with the SDK's Authorization.
+            session = aiohttp.ClientSession(connector=connector, trust_env=False, proxy=proxy)
             owns = True
         limiter = Limiter(
             self.config.max_concurrency,
@@ -188,6 +191,21 @@ class SyneriseClient:
             sleep=self.clock.sleep,
         )
         self._start(_Shared(loop, session, owns, limiter, ClientStats()))
+
+    async def _proxy(self) -> str | URL | None:
+        """The proxy for ``base_url``: ``config.proxy``, else (``trust_env``) the one the
+        environment names for its scheme unless ``NO_PROXY`` exempts its host (aiohttp's
+        rules), read when the client opens."""
+        if self.config.proxy is not None or not self.config.trust_env:
+            return self.config.proxy
+        try:
+            # In a thread, as aiohttp does: the system's proxy settings may be read from disk.
+            proxy, auth = await asyncio.to_thread(get_env_proxy_for_url, URL(self.base_url))
+        except LookupError:  # no proxy for this URL, or NO_PROXY exempts its host
+            return None
+        # Credentials go back into the URL, as with config.proxy (aiohttp's proxy_auth
+        # argument is deprecated).
+        return proxy if auth is None else proxy.with_user(auth.login).with_password(auth.password)
 
     def _start(self, shared: _Shared) -> None:
         self._shared = shared

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -126,3 +127,22 @@ def test_repr_shows_no_secret() -> None:
     client = SyneriseClient(WorkspaceAuth("very-secret-key"))
     assert "very-secret-key" not in repr(client)
     assert "very-secret-key" not in repr(client.auth)
+
+
+async def test_a_netrc_entry_for_the_api_host_is_not_used(
+    fake: FakeSynerise, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # trust_env is about proxies. aiohttp's own would also look ~/.netrc up (in a thread,
+    # for every request): its Basic credentials would go out with the login, and clash
+    # with the Bearer token on every other request.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-pa55word\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    async with (
+        asyncio.timeout(30),
+        SyneriseClient(WorkspaceAuth(fake.workspace.api_key), base_url=fake.url) as client,
+    ):
+        await get_current_workspace.asyncio(client=client)
+        await get_current_workspace.asyncio(client=client)
+    assert [r.auth for r in fake.requests] == [None, "bearer", "bearer"]
