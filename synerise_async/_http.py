@@ -61,7 +61,7 @@ import ssl
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, Protocol
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import aiohttp
 import attrs
@@ -300,7 +300,17 @@ class Pipeline:
         self._timeout = aiohttp.ClientTimeout(
             total=config.timeout, sock_connect=config.connect_timeout
         )
+        base = URL(self._base_url)
+        self._scheme, self._authority, self._base_path = (
+            base.scheme,
+            base.raw_authority,
+            base.raw_path.rstrip("/"),
+        )
+        # Built once: a request without a body sends ``_headers`` itself, one with a JSON
+        # body ``_json_headers``; ``_with_authorization`` adds the token's header once per token.
         self._headers = config.default_headers()
+        self._json_headers = {**self._headers, "Content-Type": "application/json"}
+        self._authorized: tuple[dict[str, str], Authorization, dict[str, str]] | None = None
         self.stats = stats if stats is not None else ClientStats()
 
     async def send(self, request: Request) -> RawResponse:
@@ -317,10 +327,29 @@ class Pipeline:
     def _url(self, request: Request) -> tuple[URL, RequestInfo]:
         # Built once per request, already encoded, so aiohttp does not parse it again.
         # Paths come from the operation modules with every parameter validated or quoted.
-        url = self._base_url + request.path
-        if request.params:
-            url += "?" + urlencode(request.params)
-        return URL(url, encoded=True), RequestInfo(request.method, url)
+        query = _query(request.params) if request.params else ""
+        url = URL.build(
+            scheme=self._scheme,
+            authority=self._authority,
+            path=self._base_path + request.path,
+            query_string=query,
+            encoded=True,
+        )
+        text = f"{self._base_url}{request.path}?{query}" if query else self._base_url + request.path
+        return url, RequestInfo(request.method, text)
+
+    def _with_authorization(
+        self, headers: dict[str, str], authorization: Authorization
+    ) -> dict[str, str]:
+        """``headers`` and the Authorization header, merged once per token: a token
+        session hands out the same :class:`Authorization` for as long as its token lasts.
+        Nothing downstream changes the dict (aiohttp copies it into its own)."""
+        cached = self._authorized
+        if cached is not None and cached[0] is headers and cached[1] is authorization:
+            return cached[2]
+        merged = {**headers, "Authorization": authorization.header}
+        self._authorized = (headers, authorization, merged)
+        return merged
 
     def _authorizer_for(self, request: Request) -> Authorizer | Authorization | None:
         if not request.authenticated:
@@ -331,11 +360,11 @@ class Pipeline:
 
     async def _send_with_retries(self, request: Request) -> RawResponse:
         url, info = self._url(request)
-        headers = dict(self._headers)
+        headers = self._headers
         body: bytes | None = None
         if request.json is not UNSET:
             body = RedactedBytes(dumps(request.json))
-            headers["Content-Type"] = "application/json"
+            headers = self._json_headers
         config = self._config
         policy = request.retry_policy
         idempotent = policy is not RetryPolicy.UNSENT_ONLY
@@ -506,7 +535,7 @@ class Pipeline:
         authorization: Authorization | None,
     ) -> tuple[int, CIMultiDictProxy[str], bytes]:
         if authorization is not None:
-            headers = {**headers, "Authorization": authorization.header}
+            headers = self._with_authorization(headers, authorization)
         self.stats.attempts += 1
         return await self._send_once(request, url, info, headers, body, attempt)
 
@@ -615,6 +644,21 @@ def _tls_failure(error: OSError) -> str:
     return (
         f"TLS handshake failed ({reason}): check that the server speaks https on that "
         "port, and any proxy between"
+    )
+
+
+#: What ``quote_plus`` leaves as it is: a query part made only of these needs no quoting.
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def _query(params: Mapping[str, str]) -> str:
+    """``urlencode(params)``, without its per-character quoting for the common case of
+    parts that need none (page numbers, enum values, UUIDs)."""
+    return "&".join(
+        f"{key}={value}"
+        if _UNQUOTED(key) and _UNQUOTED(value)
+        else f"{quote_plus(key)}={quote_plus(value)}"
+        for key, value in params.items()
     )
 
 

@@ -87,10 +87,19 @@ class Limiter:
         if self._interval:
             self._next_turn = self._clock() + self._interval
 
+    def _try_start(self) -> bool:
+        # The uncontended fast path: nobody waiting, a slot free, no rate or cool-down
+        # holding starts back (the clock is read only when one could).
+        if self._queue or self._in_use >= self.max_concurrency:
+            return False
+        if (self._interval or self._cool_until) and self._ready_in() > 0:
+            return False
+        self._start()
+        return True
+
     async def acquire(self) -> None:
         """Wait for this request's turn and a slot, and take the slot."""
-        if not self._queue and self._in_use < self.max_concurrency and self._ready_in() <= 0:
-            self._start()
+        if self._try_start():
             return
         loop = asyncio.get_running_loop()
         turn: asyncio.Future[None] = loop.create_future()
@@ -130,7 +139,8 @@ class Limiter:
             self._slot_freed.set_result(None)
 
     async def __aenter__(self) -> None:
-        await self.acquire()
+        if not self._try_start():  # saves a coroutine when a slot is free
+            await self.acquire()
 
     async def __aexit__(
         self,

@@ -156,6 +156,8 @@ class TokenSession:
         self._wall_clock = clock.wall
         self._random = clock.random
         self._token: SessionToken | None = None
+        #: The current token's header, built once per token (``authorize``'s fast path).
+        self._authorization: Authorization | None = None
         self._task: asyncio.Task[SessionToken] | None = None
         self._background_retry_at = 0.0
         self._background_failures = 0  # in a row, for the backoff
@@ -176,8 +178,20 @@ class TokenSession:
         return self._token
 
     async def authorize(self) -> Authorization:
-        """An Authorization header that is valid now (see the policy)."""
-        return (await self.get_token()).header()
+        """An Authorization header that is valid now (see the policy).
+
+        The same object for as long as the token is current, so the pipeline can merge
+        it into its headers once per token.
+        """
+        authorization = self._authorization
+        token = self._token
+        if authorization is None or token is None or self._clock() >= token.refresh_at:
+            # Not fresh (or no token yet): whatever the policy says, done by get_token.
+            token = await self.get_token()
+            authorization = self._authorization
+            if authorization is None or authorization.credential is not token:
+                return token.header()
+        return authorization
 
     async def get_token(self) -> SessionToken:
         """A token that is valid now, refreshing as the policy says.
@@ -214,7 +228,7 @@ class TokenSession:
             return False
         if self._token is not None and authorization.credential is self._token:
             logger.info("%s: token #%d was refused; renewing", self._name, self._token.generation)
-            self._token = None
+            self._token = self._authorization = None
         return True
 
     def is_current(self, authorization: Authorization) -> bool:
@@ -322,7 +336,7 @@ class TokenSession:
             source=timing.source,
             generation=self._generation,
         )
-        self._token = token
+        self._token, self._authorization = token, token.header()
         self._held = None
         self._background_failures = 0
         self.tokens_obtained += 1

@@ -91,7 +91,5 @@ async def asyncio(
     time_period: TimePeriod | str | Unset = UNSET,
 ) -> BlockStatistics:
     """Get one block's statistics for a period; see :func:`asyncio_detailed`."""
-    response = await asyncio_detailed(
-        client=client, diagram_id=diagram_id, block_id=block_id, time_period=time_period
-    )
-    return response.parsed
+    request = _get_kwargs(diagram_id=diagram_id, block_id=block_id, time_period=time_period)
+    return _parse_response(await client.send(request))
