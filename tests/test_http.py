@@ -7,9 +7,12 @@ import asyncio
 import logging
 import socket
 import time
+from urllib.parse import urlencode
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from synerise_async import (
     APIConnectionError,
@@ -23,7 +26,7 @@ from synerise_async import (
     SyneriseClient,
     WorkspaceAuth,
 )
-from synerise_async._http import parse_retry_after
+from synerise_async._http import _query, parse_retry_after
 from synerise_async.api.automation import list_workflows, stop_workflow
 from synerise_async.api.workspaces import get_current_workspace
 from synerise_async.testing import FakeSynerise
@@ -268,3 +271,20 @@ async def test_attempts_and_retries_are_logged_without_secrets(
     assert "obtained token" in text
     assert fake.workspace.api_key not in text
     assert token not in text
+
+
+@given(
+    st.dictionaries(st.text(), st.text())
+    | st.dictionaries(
+        st.from_regex(r"[a-z]+", fullmatch=True), st.from_regex(r"[\w.~-]*", fullmatch=True)
+    )
+)
+def test_the_query_is_exactly_urlencode(params: dict[str, str]) -> None:
+    # The pipeline's own query string (it skips quoting parts that need none).
+    assert _query(params) == urlencode(params)
+
+
+async def test_query_values_that_need_quoting_reach_the_server_intact(fake: FakeSynerise) -> None:
+    async with asyncio.timeout(30), client_for(fake, ClientConfig()) as client:
+        await list_workflows.asyncio(client=client, search="a b&c=d/é+")
+    assert fake.requests[-1].query["search"] == "a b&c=d/é+"

@@ -176,6 +176,19 @@ async def test_without_a_rate_only_the_slots_limit(time: FakeTime) -> None:
     assert [rec.started[k] for k in range(7)] == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0]
 
 
+async def test_an_uncontended_start_without_rate_or_cool_down_reads_no_clock() -> None:
+    # The fast path of every request: a free slot, nobody waiting, nothing to time.
+    def no_clock() -> float:
+        raise AssertionError("the clock was read")
+
+    async with watchdog():
+        limiter = Limiter(2, clock=no_clock)
+        for _ in range(3):
+            async with limiter, limiter:
+                assert limiter.in_use == 2
+        assert limiter.in_use == 0
+
+
 async def test_slots_and_rate_together(time: FakeTime) -> None:
     async with watchdog():
         limiter = Limiter(2, rate=RATE, clock=time.clock, sleep=time.sleep)

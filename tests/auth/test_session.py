@@ -97,6 +97,34 @@ async def test_fresh_token_is_served_without_refresh() -> None:
     assert source.calls == 1
 
 
+async def test_authorize_hands_out_one_header_per_token_through_every_window() -> None:
+    # One Authorization object per token, so the pipeline merges its headers once per
+    # token; never the old token's once a new one is current.
+    clock = FakeClock()
+    source = Source(clock, lifetime=100)
+    session = make(clock, source)
+    async with asyncio.timeout(5):
+        first = await session.authorize()
+        clock.now += 50  # fresh
+        assert await session.authorize() is first
+        source.gate = asyncio.Event()
+        clock.now += 35  # early window: the old header while the refresh runs
+        assert await session.authorize() is first
+        source.gate.set()
+        await asyncio.sleep(0.01)
+        second = await session.authorize()
+        assert second is not first
+        assert second.header == "Bearer token-2"
+        assert second.credential is session.token
+        assert await session.authorize() is second
+        assert session.invalidate(second)  # refused: the next header is a new token's
+        third = await session.authorize()
+        assert third.header == "Bearer token-3"
+        clock.now += 200  # must window: waits for token-4
+        assert (await session.authorize()).header == "Bearer token-4"
+    assert source.calls == 4
+
+
 async def test_early_window_refreshes_in_background_and_keeps_serving_old_token() -> None:
     clock = FakeClock()
     source = Source(clock, lifetime=100)
