@@ -58,7 +58,7 @@ import logging
 import math
 import re
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import quote_plus
@@ -313,8 +313,11 @@ class Pipeline:
         self._authorized: tuple[dict[str, str], Authorization, dict[str, str]] | None = None
         self.stats = stats if stats is not None else ClientStats()
 
-    async def send(self, request: Request) -> RawResponse:
-        """Send ``request`` and return its 2xx response, fully read.
+    def send(self, request: Request) -> Coroutine[Any, Any, RawResponse]:
+        """Send ``request`` and return (to ``await``) its 2xx response, fully read.
+
+        A plain function handing over the retry loop's coroutine: one frame fewer for
+        every resumption of every request.
 
         Raises:
             APIStatusError: (a subclass of) for a non-2xx status, after any retries.
@@ -322,7 +325,7 @@ class Pipeline:
             ResponseValidationError: a token request's answer did not decode, after retries.
             TokenRefreshError: when no valid token could be obtained.
         """
-        return await self._send_with_retries(request)
+        return self._send_with_retries(request)
 
     def _url(self, request: Request) -> tuple[URL, RequestInfo]:
         # Built once per request, already encoded, so aiohttp does not parse it again.
@@ -524,7 +527,7 @@ class Pipeline:
             "time the request could be sent"
         )
 
-    async def _send_authorized(
+    def _send_authorized(
         self,
         request: Request,
         url: URL,
@@ -533,11 +536,12 @@ class Pipeline:
         body: bytes | None,
         attempt: int,
         authorization: Authorization | None,
-    ) -> tuple[int, CIMultiDictProxy[str], bytes]:
+    ) -> Coroutine[Any, Any, tuple[int, CIMultiDictProxy[str], bytes]]:
+        # A plain function, like ``send``: the attempt's coroutine is ``_send_once``'s.
         if authorization is not None:
             headers = self._with_authorization(headers, authorization)
         self.stats.attempts += 1
-        return await self._send_once(request, url, info, headers, body, attempt)
+        return self._send_once(request, url, info, headers, body, attempt)
 
     def _status_error(
         self,
