@@ -278,9 +278,9 @@ def _register_rules(conv: cattrs.Converter) -> None:
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_structure_hook_func(lambda tp: tp is Any, _structure_any)
-    conv.register_structure_hook_func(
-        lambda tp: isinstance(tp, type) and issubclass(tp, enum.Enum), _structure_enum
-    )
+    # By class, most specific first: a StrEnum is also a str, and must not decode as one.
+    for enum_base in (enum.Enum, enum.IntEnum, enum.StrEnum):
+        conv.register_structure_hook(enum_base, _structure_enum)
     conv.register_structure_hook_factory(_is_optional, optional_factory)
     conv.register_structure_hook_factory(
         lambda tp: scalar_union_members(tp) is not None, scalar_union_factory
