@@ -69,6 +69,10 @@ MODELS: list[Any] = [
     WorkspaceToken,
     CappingPeriod,
 ]
+MODEL_IDS = [
+    f"tuple-{typing.get_args(cls)[0].__name__}" if typing.get_args(cls) else cls.__name__
+    for cls in MODELS
+]
 
 DIFFERENTIAL = settings(
     max_examples=150,
@@ -244,7 +248,7 @@ def check(data: Any, cls: Any) -> None:
         ]
 
 
-@pytest.mark.parametrize("cls", MODELS, ids=lambda cls: getattr(cls, "__name__", repr(cls)))
+@pytest.mark.parametrize("cls", MODELS, ids=MODEL_IDS)
 @DIFFERENTIAL
 @given(data=st.data())
 def test_fast_and_detailed_paths_agree(cls: Any, data: st.DataObject) -> None:
