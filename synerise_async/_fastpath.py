@@ -10,7 +10,8 @@ a shortcut where a value is already what the rule would make of it:
   whose JSON value is exactly of the field's type is checked inline, and an integer for
   a ``float`` becomes a float inline;
 - a missing key, or a null, for a field with a default gives the default inline;
-- an enum is looked up by calling the enum (``WorkflowStatus(value)``);
+- an enum member is found by the one lookup both paths use (``_types.member_of``:
+  ``WorkflowStatus(value)``, with the enum's own value table read first);
 - every other type (nested models, tuples, mappings, datetimes) is decoded by the
   converter's own hook for it, the same function the detailed path calls.
 
@@ -30,6 +31,7 @@ from typing import Any
 
 import attrs
 
+from ._types import member_of
 from .models._fields import EXTRA_KEYS, collect_extra_keys
 
 __all__ = ["SCALARS", "Mismatch", "compile_structure", "scalar_union_members"]
@@ -121,7 +123,7 @@ class _Writer:
             emit(f"{indent}    pass")
             return
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
-            emit(f"{indent}{var} = {self.name(tp, 'c')}({var})")
+            emit(f"{indent}{var} = {self.name(member_of(tp), 'm')}({var})")
             return
         hook = self.name(self.get_hook(tp), "h")
         emit(f"{indent}{var} = {hook}({var}, {self.name(tp, 'c')})")

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import gc
 import json
 import types
 import typing
@@ -61,7 +62,7 @@ from cattrs.v import format_exception
 
 from ._exceptions import ResponseValidationError
 from ._fastpath import compile_structure, scalar_union_members
-from ._types import RawResponse, Unset
+from ._types import RawResponse, Unset, member_of
 from .models._fields import EXTRA_KEYS, collect_extra_keys
 
 __all__ = [
@@ -160,18 +161,26 @@ def _structure_any(value: Any, _: type) -> Any:
     return value
 
 
+_fromtimestamp = dt.datetime.fromtimestamp
+_fromisoformat = dt.datetime.fromisoformat
+_UTC = dt.UTC
+
+
 def _structure_datetime(value: Any, _: type) -> dt.datetime:
     if value.__class__ is int or value.__class__ is float:
         # Epoch seconds, as the API documents; a value this large can only be milliseconds.
-        return dt.datetime.fromtimestamp(value / 1000 if abs(value) > 1e11 else value, dt.UTC)
+        if -1e11 <= value <= 1e11:
+            return _fromtimestamp(value, _UTC)
+        return _fromtimestamp(value / 1000, _UTC)
     if value.__class__ is str:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        parsed = _fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
     raise TypeError(f"expected epoch seconds or an ISO-8601 string, got {_kind(value)}")
 
 
 def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
-    return cls(value)  # the enum's own lookup: OpenEnum keeps unknown strings
+    member: enum.Enum = member_of(cls)(value)  # the enum's own lookup: OpenEnum keeps unknowns
+    return member
 
 
 def _is_optional(tp: Any) -> bool:
@@ -425,18 +434,28 @@ def structure_response(raw: RawResponse, cls: type[T], *, secret: bool = False) 
         ResponseValidationError: the body is not JSON, or not of ``cls``'s shape; its
             ``errors`` name each offending field path.
     """
+    # The cyclic collector is paused while one body is parsed and decoded (nothing here
+    # awaits): a page makes thousands of tracked objects, none in a cycle, and every
+    # collection they trigger meanwhile would only walk them. Left as it was found.
+    pause = gc.isenabled()
+    if pause:
+        gc.disable()
     try:
-        data = loads(raw.content)
-    except ValueError as exc:
-        detail = "" if secret else f" ({exc})"
-        raise ResponseValidationError(
-            f"Response body is not valid JSON{detail}",
-            request=raw.request,
-            status_code=raw.status_code,
-            text=_body_text(raw, secret=secret),
-            attempts=raw.attempts,
-        ) from None
-    return structure_data(raw, data, cls, secret=secret)
+        try:
+            data = loads(raw.content)
+        except ValueError as exc:
+            detail = "" if secret else f" ({exc})"
+            raise ResponseValidationError(
+                f"Response body is not valid JSON{detail}",
+                request=raw.request,
+                status_code=raw.status_code,
+                text=_body_text(raw, secret=secret),
+                attempts=raw.attempts,
+            ) from None
+        return structure_data(raw, data, cls, secret=secret)
+    finally:
+        if pause:
+            gc.enable()
 
 
 def structure_data(raw: RawResponse, data: Any, cls: type[T], *, secret: bool = False) -> T:
