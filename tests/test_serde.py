@@ -6,6 +6,7 @@ enum values kept harmless."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from typing import Any
 
 import attrs
@@ -304,3 +305,46 @@ def test_enum_values_are_looked_up_through_the_enum_on_both_paths() -> None:
     painted = both_paths({"shade": "dARK", "count": "3"}, Painted)
     assert painted.shade is Shade.DARK
     assert not both_paths({"shade": "Light"}, Painted).shade.is_known
+
+
+GC_SEEN: list[bool] = []
+
+
+def _record_gc(value: str) -> str:
+    GC_SEEN.append(gc.isenabled())
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class Probe:
+    name: str = attrs.field(converter=_record_gc)
+
+
+def test_the_collector_is_paused_while_a_body_is_decoded_and_restored_after() -> None:
+    GC_SEEN.clear()
+    assert gc.isenabled()
+    structure_response(raw({"name": "a"}), Probe)  # the fast path
+    structure_response(raw({"name": 5}), Probe)  # the detailed path
+    assert GC_SEEN == [False, False]
+    assert gc.isenabled()
+    for body in (b"{", dumps({"name": [1]})):  # not JSON; not of the shape
+        with pytest.raises(ResponseValidationError):
+            structure_response(
+                RawResponse(
+                    status_code=200,
+                    headers={},
+                    content=body,
+                    request=RequestInfo("GET", "http://x/y"),
+                ),
+                Probe,
+            )
+        assert gc.isenabled()
+
+
+def test_a_collector_the_caller_disabled_stays_disabled() -> None:
+    gc.disable()
+    try:
+        structure_response(raw({"name": "a"}), Probe)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
