@@ -83,13 +83,6 @@ DIFFERENTIAL = settings(
 )
 
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=6))
-json_values = st.recursive(
-    json_scalars,
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
-    ),
-    max_leaves=6,
-)
 #: Values of the wrong type for almost any field, and the strings rules might coerce.
 confusers = st.one_of(
     json_scalars,
@@ -102,6 +95,12 @@ confusers = st.one_of(
     st.sampled_from([math.nan, math.inf, -math.inf, -0.0, 1e11, -1e11, 1e300]),
     st.lists(json_scalars, max_size=2),
     st.dictionaries(st.text(max_size=3), json_scalars, max_size=2),
+)
+#: What an ``Any`` field may hold: any JSON, here one level deep.
+json_values = st.one_of(
+    json_scalars,
+    st.lists(st.one_of(json_scalars, st.lists(json_scalars, max_size=2)), max_size=3),
+    st.dictionaries(st.text(max_size=4), confusers, max_size=3),
 )
 
 
