@@ -7,7 +7,13 @@
 
     async with SyneriseClient(WorkspaceAuth(api_key="...")) as client:
         workspace = await get_current_workspace.asyncio(client=client)
+
+The package's loggers (``synerise_async.*``) have one ``logging.NullHandler`` and no other
+handler: what they say reaches an application's own handlers, and nothing is printed
+when it configured none.
 """
+
+import logging as _logging
 
 from ._client import SyneriseClient
 from ._config import DEFAULT_BASE_URL, REGIONS, ClientConfig
@@ -38,6 +44,8 @@ from ._types import UNSET, OpenEnum, RawResponse, Redacted, Response, Unset
 from ._version import __version__
 from .auth import BasicAuth, Credentials, ProfileAuth, TokenAuth, UserAuth, WorkspaceAuth
 from .pagination import AsyncPaginator, Page
+
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -83,3 +91,12 @@ __all__ = [
     "WorkspaceAuth",
     "__version__",
 ]
+
+# Errors show where users import them from (``synerise_async.NotFoundError`` in a traceback,
+# not ``synerise_async._exceptions.NotFoundError``), as httpx does for its whole surface.
+# Only the errors: models keep their modules, where their string annotations resolve.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) and issubclass(_value, BaseException):
+        _value.__module__ = __name__
+del _name, _value

@@ -176,7 +176,10 @@ class SyneriseClient:
             session, owns = self._given_session, False
         else:
             connector = aiohttp.TCPConnector(limit=self.config.max_concurrency + 4)
-            session, owns = aiohttp.ClientSession(connector=connector), True
+            session = aiohttp.ClientSession(
+                connector=connector, trust_env=self.config.trust_env, proxy=self.config.proxy
+            )
+            owns = True
         limiter = Limiter(
             self.config.max_concurrency,
             rate=self.config.max_requests_per_second,

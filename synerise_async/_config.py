@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 import attrs
+from yarl import URL
 
 from ._exceptions import InvalidArgumentError
 from ._validation import has_control_character
@@ -142,6 +143,34 @@ def _header_value(instance: object, attribute: attrs.Attribute[str], value: str)
         )
 
 
+def shown_proxy(url: str | URL) -> str:
+    """A proxy URL as it may be shown: scheme, host and port, never its credentials."""
+    parsed = url if isinstance(url, URL) else URL(url)
+    port = f":{parsed.port}" if parsed.port is not None else ""
+    return f"{parsed.scheme}://{parsed.host or ''}{port}"
+
+
+def _proxy(value: object) -> str | None:
+    if value is None:
+        return None
+    problem = "must be an http:// or https:// URL with a host"
+    if isinstance(value, str) and not has_control_character(value):
+        try:
+            url = URL(value)
+            ok = url.scheme in ("http", "https") and bool(url.host) and url.port is not None
+        except (ValueError, TypeError):
+            ok = False
+        if ok:
+            return value
+    # Only the scheme, host and port are shown: the URL may hold a password.
+    shown = shown_proxy(value) if isinstance(value, str) else type(value).__name__
+    raise InvalidArgumentError("config.proxy", f"{problem}; got {shown} (credentials not shown)")
+
+
+def _proxy_repr(value: str | None) -> str:
+    return "None" if value is None else repr(shown_proxy(value))
+
+
 _TOKEN_CHARS = frozenset(
     "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 )
@@ -181,7 +210,12 @@ class ClientConfig:
     - at most ``max_concurrency`` requests are in flight, and at most
       ``max_requests_per_second`` start each second when that is set;
     - a token is refreshed in the background when less than ``refresh_margin`` of it
-      is left (default: the smaller of 60 s and a fifth of its lifetime).
+      is left (default: the smaller of 60 s and a fifth of its lifetime);
+    - a client that opens its own aiohttp session sends through ``proxy`` when it is
+      set, else (``trust_env``, the default) through the proxy that ``HTTP_PROXY`` /
+      ``HTTPS_PROXY`` name, honouring ``NO_PROXY``; a proxy that cannot be reached
+      fails as ``APIConnectionError`` naming it. A session you pass in is used as it
+      is: these two settings do not change it.
 
     Change one value with ``attrs.evolve(config, max_retries=0)``.
 
@@ -210,6 +244,9 @@ class ClientConfig:
     user_agent: str = attrs.field(default=f"synerise-async/{__version__}", validator=_header_value)
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=_headers)
     allow_insecure_http: bool = attrs.field(default=False, validator=_flag)
+    trust_env: bool = attrs.field(default=True, validator=_flag)
+    #: An http(s) proxy URL; credentials in it are never shown (nor in this repr).
+    proxy: str | None = attrs.field(default=None, converter=_proxy, repr=_proxy_repr)
 
     def refresh_margin_for(self, lifetime: float) -> float:
         """Seconds before expiry at which a token of ``lifetime`` seconds is refreshed."""

@@ -74,9 +74,14 @@ class RequestInfo:
 
 @attrs.frozen(kw_only=True)
 class FieldError:
-    """One entry of an error body's ``errors[]``: which field was rejected and why."""
+    """One entry of an error body's ``errors[]``: which field was rejected and why.
 
-    code: str | None = None
+    Attributes:
+        code: as it came: an integer in Synerise's generated client, a string in some
+            bodies (any other JSON value is kept as its text).
+    """
+
+    code: int | str | None = None
     field: str | None = None
     message: str | None = None
     rejected_value: Any = None
@@ -84,6 +89,13 @@ class FieldError:
 
 def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _int_or_str(value: object) -> int | str | None:
+    # ``True`` is an int to Python, not to JSON: it is kept as text like any other value.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return _opt_str(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -122,7 +134,7 @@ class ErrorBody:
             error_code=_opt_str(data.get("errorCode")),
             errors=tuple(
                 FieldError(
-                    code=_opt_str(e.get("code")),
+                    code=_int_or_str(e.get("code")),
                     field=_opt_str(e.get("field")),
                     message=_opt_str(e.get("message")),
                     rejected_value=e.get("rejectedValue"),
@@ -292,7 +304,26 @@ class LoginRefusedError(AuthenticationError, TokenRefreshError):
 
 
 class PermissionDeniedError(APIStatusError):
-    """403: the credentials are valid but not allowed to do this."""
+    """403: the credentials are valid but not allowed to do this.
+
+    Attributes:
+        permission: the API key permission the operation needs, as Synerise's reference
+            names it (``AUTOMATON_BRAIN_DIAGRAM_EXECUTE``), or ``None`` when it names none.
+        role_group: the User role group that grants it (``AUTOMATION_2_JOURNEYS``), or
+            ``None``. Both are in the message too, so the log says what to grant.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permission: str | None = None,
+        role_group: str | None = None,
+        **fields: Any,
+    ) -> None:
+        super().__init__(message, **fields)
+        self.permission = permission
+        self.role_group = role_group
 
 
 class NotFoundError(APIStatusError):
@@ -337,10 +368,14 @@ def status_error(
     attempts: int = 1,
     token_problem: bool = False,
     retry_after: float | None = None,
+    permission: str | None = None,
+    role_group: str | None = None,
 ) -> APIStatusError:
     """The one mapping from an HTTP status to its error class and message.
 
-    ``retry_after`` (seconds) is kept on a :class:`RateLimitError`.
+    ``retry_after`` (seconds) is kept on a :class:`RateLimitError`; ``permission`` and
+    ``role_group`` (what the operation needs) on a :class:`PermissionDeniedError`,
+    whose message names them.
     """
     if token_problem:
         cls: type[APIStatusError] = AuthenticationError
@@ -350,6 +385,12 @@ def status_error(
         cls = _BY_STATUS.get(status_code, APIStatusError)
     detail = body.summary() if body is not None else ""
     message = f"HTTP {status_code}" + (f": {detail}" if detail else "")
+    needs: dict[str, Any] = {}
+    if cls is PermissionDeniedError:
+        needs = {"permission": permission, "role_group": role_group}
+        if permission is not None:
+            group = f" (User role group {role_group})" if role_group else ""
+            message += f"; this operation needs the {permission} permission{group}"
     error = cls(
         message,
         request=request,
@@ -358,6 +399,7 @@ def status_error(
         text=text,
         headers=headers,
         attempts=attempts,
+        **needs,
     )
     if isinstance(error, RateLimitError):
         error.retry_after = retry_after

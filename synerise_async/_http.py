@@ -2,7 +2,8 @@
 
 ``Pipeline.send`` -> ``_send_with_retries`` -> ``_authorize_attempt`` -> ``_send_once``:
 
-- ``_send_with_retries`` is the one retry loop. It retries connection errors, timeouts,
+- ``_send_with_retries`` is the one retry loop. It retries connection errors (not a
+  failed TLS handshake), timeouts,
   408, 429, 500, 502, 503 and 504 with exponential backoff and full jitter; a
   ``Retry-After`` (seconds or HTTP date) wins up to the configured cap, and a 429's
   ``Retry-After`` holds the client's other requests too. Only idempotent requests are
@@ -20,8 +21,30 @@
 - ``_send_once`` sends one attempt and reads the whole body inside ``async with``, so the
   connection goes back to the pool whatever happens, cancellation included.
 
-A non-2xx status becomes an error from the one mapping in ``_exceptions.status_error``.
-Only errors of the SDK's tree leave the pipeline.
+A non-2xx status becomes an error from the one mapping in ``_exceptions.status_error``;
+a 403 not about the token names the permission its path needs (``api._paths.PERMISSIONS``).
+Only errors of the SDK's tree leave the pipeline; a connection error keeps the exception
+beneath it as ``__cause__``, never one that holds a credential (``_connection_failure``).
+A TLS handshake that fails (a certificate not trusted, an https URL on a plain-http port)
+is not retried: it fails the same way every time, so it is raised at once with a hint of
+what to check.
+
+Logging, for every ``synerise_async`` logger (the package adds a ``NullHandler`` only, so
+an application that configured no logging sees nothing):
+
+- **DEBUG**: each attempt's outcome (method, URL, status, time), a refresh starting.
+- **INFO**: what the SDK did on its own and got over: a retry (the reason, the attempt,
+  the delay), a token obtained or renewed, a step tried again. So is a failure the caller
+  is told of anyway, raised to it or kept in the result it gets (the audit's listing
+  failures): the error is the report, and logging it louder would say it twice.
+- **WARNING**: something is wrong that no error and no result says: the SDK worked
+  around an answer that cannot be right (a token lifetime that cannot be right, once
+  per token; a page that repeats the one before), or a result may lack something
+  without saying so.
+- **ERROR**: a fault in code the application handed in (an audit rule that raised),
+  with the traceback the result does not carry.
+
+No record holds a secret: requests are named by method and URL, errors by their message.
 """
 
 from __future__ import annotations
@@ -34,6 +57,7 @@ import logging
 import math
 import random
 import re
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
@@ -59,6 +83,7 @@ from ._exceptions import (
 from ._limits import Limiter
 from ._serde import dumps, loads, structure_response
 from ._types import UNSET, RawResponse, Redacted, RedactedBytes
+from .api._paths import required_permission
 
 __all__ = [
     "REFRESHING",
@@ -308,7 +333,11 @@ class Pipeline:
                 )
             except APIConnectionError as error:
                 self.stats.errors += 1
-                if retries >= max_retries or (error.may_have_been_processed and not idempotent):
+                if (
+                    retries >= max_retries
+                    or (error.may_have_been_processed and not idempotent)
+                    or _fails_alike(error)
+                ):
                     raise
                 delay = self._retry_delay(retries + 1)
                 reason = error.message
@@ -340,7 +369,7 @@ class Pipeline:
                         resp_headers.get("Retry-After"), now=self._wall_clock()
                     )
                     error_status = self._status_error(
-                        status, resp_headers, content, info, attempt, retry_after, renewed
+                        request, status, resp_headers, content, info, attempt, retry_after, renewed
                     )
                     if (
                         renewer is not None
@@ -380,7 +409,7 @@ class Pipeline:
                     reason = f"HTTP {status}"
             retries += 1
             self.stats.retries += 1
-            logger.warning(
+            logger.info(
                 "%s %s failed (%s, attempt %d); retrying in %.2fs",
                 request.method,
                 info.url,
@@ -451,6 +480,7 @@ class Pipeline:
 
     def _status_error(
         self,
+        request: Request,
         status: int,
         headers: CIMultiDictProxy[str],
         content: bytes,
@@ -464,6 +494,9 @@ class Pipeline:
             body = ErrorBody.from_json(loads(content)) if content else None
         except ValueError:
             body = None
+        needed = None
+        if status == 403 and not is_token_problem(status, body):
+            needed = required_permission(request.path)
         return status_error(
             status,
             request=info,
@@ -474,6 +507,8 @@ class Pipeline:
             retry_after=retry_after,
             # Refused for its token again, with a fresh one: an authentication failure.
             token_problem=renewed and status != 401 and is_token_problem(status, body),
+            permission=needed.permission if needed else None,
+            role_group=needed.role_group if needed else None,
         )
 
     async def _send_once(
@@ -486,6 +521,8 @@ class Pipeline:
         attempt: int,
     ) -> tuple[int, CIMultiDictProxy[str], bytes]:
         started = self._clock()
+        failure: APIConnectionError | None = None
+        cause: BaseException | None = None
         try:
             async with self._session.request(
                 request.method,
@@ -497,31 +534,11 @@ class Pipeline:
             ) as response:
                 content = await response.read()
                 status, resp_headers = response.status, response.headers
-        except TimeoutError as exc:
-            sent = not isinstance(exc, aiohttp.ConnectionTimeoutError)
-            raise APITimeoutError(request=info, attempts=attempt, sent=sent) from None
-        except aiohttp.ClientConnectorError as exc:
-            raise APIConnectionError(
-                f"Could not connect: {exc.os_error.strerror or type(exc.os_error).__name__}",
-                request=info,
-                attempts=attempt,
-                sent=False,
-            ) from None
-        except aiohttp.ClientError as exc:
-            raise APIConnectionError(
-                f"Connection error: {type(exc).__name__}", request=info, attempts=attempt
-            ) from None
-        except ValueError as exc:
-            # aiohttp refuses to build the request (a header value with a control
-            # character, say): nothing was sent. Arguments are checked before this, so
-            # this is a last guard that keeps the error typed; its text may hold a
-            # header value, so it is not kept.
-            raise APIConnectionError(
-                f"Could not send the request: {type(exc).__name__} while building it",
-                request=info,
-                attempts=attempt,
-                sent=False,
-            ) from None
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+            failure, cause = _connection_failure(exc, info, attempt)
+        if failure is not None:
+            # Raised outside the handler: ``__context__`` does not keep aiohttp's exception.
+            raise failure from cause
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d in %.3fs (attempt %d)",
@@ -532,3 +549,80 @@ class Pipeline:
                 attempt,
             )
         return status, resp_headers, content
+
+
+#: OpenSSL's reasons for a handshake answered by something that does not speak TLS:
+#: most often a plain-http server on the port of an https URL.
+_NOT_TLS = frozenset(
+    {
+        "HTTP_REQUEST",
+        "PACKET_LENGTH_TOO_LONG",
+        "RECORD_LAYER_FAILURE",
+        "UNKNOWN_PROTOCOL",
+        "WRONG_VERSION_NUMBER",
+    }
+)
+
+
+def _tls_failure(error: OSError) -> str:
+    """What a failed TLS handshake means, and what to check."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return (
+            f"TLS certificate verification failed ({error.verify_message or error.reason}): "
+            "the server's certificate is not trusted for this host. Check the host in "
+            "base_url; to trust a private CA, pass session= an aiohttp.ClientSession whose "
+            "connector has an ssl.SSLContext that trusts it "
+            "(ssl.create_default_context(cafile=...))"
+        )
+    reason = getattr(error, "reason", None) or type(error).__name__
+    if reason in _NOT_TLS:
+        return (
+            f"TLS handshake failed ({reason}): the server may speak plain http, not https; "
+            "check the scheme and port of base_url (try http://)"
+        )
+    return (
+        f"TLS handshake failed ({reason}): check that the server speaks https on that "
+        "port, and any proxy between"
+    )
+
+
+def _connection_failure(
+    exc: Exception, info: RequestInfo, attempt: int
+) -> tuple[APIConnectionError, BaseException | None]:
+    """The SDK's error for an attempt that got no response, and the exception to keep as
+    its ``__cause__``.
+
+    The cause is aiohttp's exception, or the one below it where aiohttp's holds more than
+    its text says: a connector error keeps the connection key (with the proxy's
+    credentials), a response error the request's headers (the Authorization among them).
+    A ``ValueError`` raised while building the request may quote a header value: none.
+    """
+    if isinstance(exc, TimeoutError):
+        sent = not isinstance(exc, aiohttp.ConnectionTimeoutError)
+        return APITimeoutError(request=info, attempts=attempt, sent=sent), exc
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        os_error = exc.os_error
+        if isinstance(exc, aiohttp.ClientSSLError) or isinstance(os_error, ssl.SSLError):
+            message = _tls_failure(os_error)
+        elif isinstance(exc, aiohttp.ClientProxyConnectionError):
+            # Named by host and port only: the proxy URL may hold credentials.
+            reason = os_error.strerror or type(os_error).__name__
+            message = f"Could not connect to the proxy {exc.host}:{exc.port}: {reason}"
+        else:
+            message = f"Could not connect: {os_error.strerror or type(os_error).__name__}"
+        return APIConnectionError(message, request=info, attempts=attempt, sent=False), os_error
+    if isinstance(exc, aiohttp.ClientError):
+        cause = exc.__cause__ if isinstance(exc, aiohttp.ClientResponseError) else exc
+        message = f"Connection error: {type(exc).__name__}"
+        return APIConnectionError(message, request=info, attempts=attempt), cause
+    # aiohttp refuses to build the request (a header value with a control character,
+    # say): nothing was sent. Arguments are checked before this, so this is a last guard
+    # that keeps the error typed.
+    message = f"Could not send the request: {type(exc).__name__} while building it"
+    return APIConnectionError(message, request=info, attempts=attempt, sent=False), None
+
+
+def _fails_alike(error: APIConnectionError) -> bool:
+    """Whether another attempt would fail the same way: a TLS handshake that failed (a
+    certificate not trusted, a server that does not speak TLS) does not get better."""
+    return isinstance(error.__cause__, ssl.SSLError)

@@ -26,9 +26,10 @@ Decoding follows these rules, and only these (they are the hooks registered in
   of several scalar types (``int | str | None``) keeps a value that is of one of them as
   it is (a boolean is not an ``int``); an integer becomes a float where the union has
   ``float`` but not ``int``; nothing else is converted.
-- **Enums.** An enum field takes what the enum itself accepts (``WorkflowStatus(value)``):
-  an :class:`~synerise_async.OpenEnum` keeps a string it does not know as a
-  pseudo-member; a value that is not a string is refused.
+- **Enums.** An enum field takes what the enum itself accepts (``WorkflowStatus(value)``,
+  through :func:`~synerise_async._types.member_of` on both paths): an
+  :class:`~synerise_async.OpenEnum` matches its members ignoring case and keeps a string
+  it does not know as a pseudo-member; a value that is not a string is refused.
 - **Datetimes.** A ``datetime`` field takes epoch seconds (an integer or float, not a
   boolean; one of magnitude above 1e11 can only be milliseconds and is read as such)
   or an ISO-8601 string (a trailing ``Z`` allowed; without an offset, UTC). The result
@@ -64,10 +65,12 @@ from ._exceptions import ResponseValidationError
 from ._fastpath import compile_structure, scalar_union_members
 from ._types import RawResponse, Unset, member_of
 from .models._fields import EXTRA_KEYS, collect_extra_keys
+from .models._fields import extra_keys_field as extra_keys_field  # the field lives with the models
 
 __all__ = [
     "WIRE_NAMES",
     "dumps",
+    "extra_keys_field",
     "loads",
     "structure",
     "structure_data",

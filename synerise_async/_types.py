@@ -89,11 +89,17 @@ class RedactedBytes(bytes):
 
 
 class OpenEnum(enum.StrEnum):
-    """A string enum that keeps values it does not know.
+    """A string enum that matches values case-insensitively and keeps values it does not know.
 
-    The API adds new statuses from time to time; an unknown value becomes a pseudo-member
-    (``WorkflowStatus("Archived")``) that compares equal to its string, instead of
-    breaking the call. Known members are listed by iteration; pseudo-members are not.
+    Policy:
+
+    - A value equal to a member's, ignoring case (``"pending"``, ``"PENDING"``), is that
+      member, which keeps its own (documented) spelling as its value.
+    - Any other string becomes a pseudo-member (``WorkflowStatus("Archived")``) that keeps
+      the value as received and compares equal to it, instead of breaking the call: the
+      API adds new statuses from time to time. Known members are listed by iteration;
+      pseudo-members are not.
+    - This is the one lookup rule: both decoding paths, and anything else, call the class.
 
     Pseudo-members are not added to the enum: the most recently seen few hundred are
     cached (so a value seen again is usually the same object), the rest are made anew,
@@ -104,13 +110,31 @@ class OpenEnum(enum.StrEnum):
     def _missing_(cls, value: object) -> OpenEnum | None:
         if not isinstance(value, str):
             return None
+        member = _casefolded_members(cls).get(value.casefold())
+        if member is not None:
+            return member
         return _pseudo_member(cls, str(value))
 
     @property
     def is_known(self) -> bool:
         """Whether this value is one the SDK was written for."""
-        # By value: a pseudo-member may carry a member's name ("ACTIVE" for "Active").
+        # By value: a pseudo-member may carry a member's name ("NO_SCHEDULE" for "NoSchedule").
         return type(self)._value2member_map_.get(self._value_) is self
+
+
+@functools.cache
+def _casefolded_members(cls: type[OpenEnum]) -> Mapping[str, OpenEnum]:
+    # Built once per enum, on its first value of another casing.
+    members: dict[str, OpenEnum] = {}
+    for member in cls:
+        folded = member.value.casefold()
+        if folded in members:
+            raise TypeError(
+                f"{cls.__name__}: {member.value!r} and {members[folded].value!r} "
+                "differ only in case"
+            )
+        members[folded] = member
+    return members
 
 
 @functools.lru_cache(maxsize=256)

@@ -7,6 +7,7 @@
     synerise-async audit --resume --out report.jsonl     # go on after an interruption
     synerise-async audit --overwrite --out report.jsonl  # start again from scratch
     synerise-async audit --demo                          # against an embedded fake API
+    synerise-async audit --out - | jq .diagramId         # the report on stdout
 
 Exit codes:
 
@@ -21,6 +22,12 @@ Exit codes:
 Credentials come from flags or the environment and are shown nowhere: not in the
 report, the progress, the summary, logs or error messages. Prefer the environment to
 flags, which other users of the machine can see in the process list.
+
+A User with MFA gives the code, first found wins: ``--mfa-code``, ``$SYNERISE_MFA_CODE``,
+``$SYNERISE_TOTP_SECRET`` (the authenticator's base32 secret, for unattended runs: a
+fresh code is computed for every login), or a prompt (no echo) when stdin is a terminal.
+
+Proxies: ``--proxy URL``, else ``$HTTPS_PROXY`` / ``$HTTP_PROXY`` (and ``$NO_PROXY``).
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ from typing import TYPE_CHECKING, Final, NoReturn, TextIO
 import attrs
 
 from ._client import SyneriseClient
-from ._config import DEFAULT_BASE_URL, REGIONS, ClientConfig
+from ._config import DEFAULT_BASE_URL, REGIONS, ClientConfig, shown_proxy
 from ._exceptions import (
     APIError,
     AuthenticationError,
@@ -51,6 +58,7 @@ from ._exceptions import (
     TokenRefreshError,
 )
 from ._http import ClientStats
+from ._version import __version__
 from .audit import (
     DEFAULT_CONCURRENCY,
     DEFAULT_FAILED_RECORDS,
@@ -77,7 +85,7 @@ from .audit._console import (
     render_summary,
     snapshot,
 )
-from .auth import BasicAuth, Credentials, UserAuth, WorkspaceAuth
+from .auth import BasicAuth, Credentials, MfaCode, UserAuth, WorkspaceAuth, totp
 from .models.automation import TimePeriod
 
 if TYPE_CHECKING:
@@ -115,12 +123,47 @@ _ENV_BASIC_GUID: Final = "SYNERISE_BASIC_GUID"
 _ENV_USERNAME: Final = "SYNERISE_USERNAME"
 _ENV_PASSWORD: Final = "SYNERISE_PASSWORD"
 _ENV_BASE_URL: Final = "SYNERISE_BASE_URL"
+_ENV_MFA_CODE: Final = "SYNERISE_MFA_CODE"
+_ENV_TOTP_SECRET: Final = "SYNERISE_TOTP_SECRET"
+
+#: ``--out -``: the report goes to stdout (and the summary to stderr).
+STDOUT: Final = "-"
+
+#: The library loggers whose warnings and errors the command reports itself, once, at
+#: the default verbosity: a failed login as the error it exits with, a listing given
+#: up as the summary's "Incomplete" line, a rule that failed as a finding, retries in
+#: the progress. ``-v`` shows their log lines too.
+_REPORTED_BY_THE_COMMAND: Final = (
+    "synerise_async.auth",
+    "synerise_async.audit",
+    "synerise_async.http",
+)
 
 logger = logging.getLogger("synerise_async.cli")
 
 
 class _UsageError(Exception):
     """A problem with the command line or the environment (exit code 2)."""
+
+
+class _NoMfaCode(Exception):
+    """A User with MFA, and no way to get a code (exit code 2)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this User has MFA: give the code with --mfa-code or "
+            f"${_ENV_MFA_CODE}, the authenticator's secret with ${_ENV_TOTP_SECRET} "
+            "(for unattended runs), or run on a terminal to be asked for it"
+        )
+
+
+# The terminal seam: tests replace these two, nothing else does.
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _ask_secret(prompt: str) -> str:
+    return getpass.getpass(prompt)  # no echo
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -167,12 +210,24 @@ def _rate(text: str) -> float:
     return value
 
 
+def _proxy_url(text: str) -> str:
+    try:
+        ClientConfig(proxy=text)
+    except InvalidArgumentError:
+        # Shown without credentials: the URL may hold a password.
+        raise argparse.ArgumentTypeError(
+            f"not an http:// or https:// URL with a host and port: {shown_proxy(text)}"
+        ) from None
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog="synerise-async",
         description="Tools built on the synerise-async SDK.",
         allow_abbrev=False,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     audit = commands.add_parser(
         "audit",
@@ -198,9 +253,21 @@ def _parser() -> argparse.ArgumentParser:
         "--password",
         help=f"the User's password [${_ENV_PASSWORD}]; asked for on a terminal when missing",
     )
+    creds.add_argument(
+        "--mfa-code",
+        help=f"a User's MFA code [${_ENV_MFA_CODE}; or ${_ENV_TOTP_SECRET}, the "
+        "authenticator's base32 secret]; asked for on a terminal when missing",
+    )
     where = creds.add_mutually_exclusive_group()
     where.add_argument("--base-url", help=f"the API host [${_ENV_BASE_URL}; {DEFAULT_BASE_URL}]")
     where.add_argument("--region", choices=sorted(REGIONS), help="a documented API host")
+    creds.add_argument(
+        "--proxy",
+        type=_proxy_url,
+        metavar="URL",
+        help="send through this http(s) proxy [default: $HTTPS_PROXY / $HTTP_PROXY, "
+        "honouring $NO_PROXY]",
+    )
 
     scope = audit.add_argument_group("Workspaces (User credentials only; default: all)")
     chosen = scope.add_mutually_exclusive_group()
@@ -248,7 +315,7 @@ def _parser() -> argparse.ArgumentParser:
         "--min-started",
         type=_count(0),
         default=DEFAULT_MIN_STARTED,
-        help="flag active workflows fewer Profiles started in the period "
+        help="flag active workflows that fewer Profiles than this started in the period "
         f"(default {DEFAULT_MIN_STARTED}; 0: off)",
     )
     rules.add_argument(
@@ -260,13 +327,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     rules.add_argument(
         "--fail-on",
-        choices=[Severity.WARNING.value, Severity.ERROR.value],
+        choices=[s.value for s in Severity],
         help="exit with 1 when a finding is at least this severe",
     )
 
     output = audit.add_argument_group("output")
     output.add_argument(
-        "--out", type=Path, help=f"the report file (default {DEFAULT_OUT}.jsonl or .csv)"
+        "--out",
+        type=Path,
+        help=f"the report file (default {DEFAULT_OUT}.jsonl or .csv); - for stdout (the "
+        "summary then goes to stderr)",
     )
     output.add_argument(
         "--format",
@@ -318,6 +388,7 @@ class _Settings:
 
     auth: Credentials | None = attrs.field(repr=False)
     base_url: str
+    proxy: str | None = attrs.field(repr=False)
     demo: _Demo | None
     workspaces: list[str] | None
     all_workspaces: bool
@@ -328,6 +399,7 @@ class _Settings:
     thresholds: Thresholds
     fail_on: Severity | None
     out: Path
+    to_stdout: bool
     format: ReportFormat
     resume: bool
     quiet: bool
@@ -359,14 +431,37 @@ def _credentials(args: argparse.Namespace, env: Mapping[str, str]) -> Credential
         if not username:
             raise _UsageError(f"a password needs a username (--username or ${_ENV_USERNAME})")
         if not password:
-            if not sys.stdin.isatty():
+            if not _stdin_is_terminal():
                 raise _UsageError(f"no password: set ${_ENV_PASSWORD} (or --password)")
-            password = getpass.getpass("Synerise password: ")
-        return UserAuth(username, password)
+            password = _ask_secret("Synerise password: ")
+        return UserAuth(username, password, mfa=_mfa(args, env))
     raise _UsageError(
         f"no credentials: set ${_ENV_API_KEY}, or ${_ENV_USERNAME} and ${_ENV_PASSWORD} "
         "(or try --demo)"
     )
+
+
+def _mfa(args: argparse.Namespace, env: Mapping[str, str]) -> MfaCode:
+    """Where a User's MFA code comes from, first found wins; asked only if the login
+    asks for one."""
+    code = args.mfa_code or env.get(_ENV_MFA_CODE)
+    if code:
+        return str(code).strip()
+    secret = env.get(_ENV_TOTP_SECRET)
+    if secret:
+        try:
+            return totp(secret)
+        except InvalidArgumentError:
+            raise _UsageError(
+                f"${_ENV_TOTP_SECRET} is not a base32 secret (the value is not shown)"
+            ) from None
+    if _stdin_is_terminal():
+        return lambda: _ask_secret("Synerise MFA code: ").strip()
+
+    def unavailable() -> str:
+        raise _NoMfaCode
+
+    return unavailable
 
 
 def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> _Settings:
@@ -383,6 +478,7 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> _Settings:
                 ("--password", args.password),
                 ("--base-url", args.base_url),
                 ("--region", args.region),
+                ("--mfa-code", args.mfa_code),
                 ("--workspace", args.workspace),
             )
             if value
@@ -404,19 +500,23 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> _Settings:
             base_url = args.base_url or env.get(_ENV_BASE_URL) or DEFAULT_BASE_URL
         if (args.workspace or args.all_workspaces) and not isinstance(auth, UserAuth):
             raise _UsageError("--workspace and --all-workspaces need User credentials")
+    to_stdout = args.out is not None and str(args.out) == STDOUT
     fmt = (
         ReportFormat(args.format)
         if args.format
         else ReportFormat.for_path(args.out)
-        if args.out
+        if args.out and not to_stdout
         else ReportFormat.JSONL
     )
     out = args.out or Path(f"{DEFAULT_OUT}.{fmt.value}")
-    if out.is_dir():
+    if to_stdout:
+        if args.resume:
+            raise _UsageError("--resume needs a report file, not --out -")
+    elif out.is_dir():
         raise _UsageError(f"--out {out} is a directory")
-    if not out.parent.is_dir():
+    elif not out.parent.is_dir():
         raise _UsageError(f"--out {out}: no directory {out.parent}")
-    if not (args.resume or args.overwrite) and out.is_file() and out.stat().st_size > 0:
+    elif not (args.resume or args.overwrite) and out.is_file() and out.stat().st_size > 0:
         raise _UsageError(
             f"--out {out} already holds a report: pass --resume to go on with it, "
             "or --overwrite to replace it"
@@ -429,6 +529,7 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> _Settings:
     return _Settings(
         auth=auth,
         base_url=base_url,
+        proxy=args.proxy,
         demo=demo,
         workspaces=args.workspace,
         # A User without a chosen Workspace audits them all.
@@ -447,6 +548,7 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> _Settings:
         ),
         fail_on=Severity(args.fail_on) if args.fail_on else None,
         out=out,
+        to_stdout=to_stdout,
         format=fmt,
         resume=args.resume,
         quiet=args.quiet,
@@ -469,26 +571,32 @@ class _StderrHandler(logging.Handler):
             self.handleError(record)
 
 
+def _reported_by_the_command(record: logging.LogRecord) -> bool:
+    return not any(
+        record.name == name or record.name.startswith(name + ".")
+        for name in _REPORTED_BY_THE_COMMAND
+    )
+
+
 @contextlib.contextmanager
 def _logging(verbosity: int) -> Iterator[None]:
     root = logging.getLogger()
-    http = logging.getLogger("synerise_async.http")
-    saved = (root.level, http.level)
+    saved = root.level
     handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if verbosity == 0:
+        # Each failure is printed once, by the command (see _REPORTED_BY_THE_COMMAND);
+        # the library still logs it, for -v and for any other handler.
+        handler.addFilter(_reported_by_the_command)
     root.addHandler(handler)
     root.setLevel(
         logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     )
-    if verbosity == 0:
-        # Retries are counted in the progress; one warning each would drown it.
-        http.setLevel(logging.ERROR)
     try:
         yield
     finally:
         root.removeHandler(handler)
-        root.setLevel(saved[0])
-        http.setLevel(saved[1])
+        root.setLevel(saved)
 
 
 class _Ticker:
@@ -541,6 +649,28 @@ async def _start_demo(stack: contextlib.AsyncExitStack, demo: _Demo) -> FakeSyne
     return fake
 
 
+def _demo_reproduction(demo: _Demo, fake: FakeSynerise) -> str:
+    """The two commands that run the same audit against a standalone fake server."""
+    share, extra = divmod(demo.workflows, DEMO_WORKSPACES)
+    server = (
+        f"python -m synerise_async.testing --seed {DEMO_SEED} "
+        f"--workspaces {DEMO_WORKSPACES} --workflows {share} --port 8080"
+    )
+    if demo.latency:
+        server += f" --latency {demo.latency:g}"
+    if demo.faults:
+        server += f" --faults {demo.faults:g} --retry-after {DEMO_RETRY_AFTER:g}"
+    lines = [
+        "Reproduce it against a standalone fake server: start it, then audit it (the "
+        "second command asks for the password the first one prints):",
+        f"  {server}",
+        f"  synerise-async audit --base-url http://127.0.0.1:8080 --username {fake.user.username}",
+    ]
+    if extra:
+        lines.append(f"  (the demo gives its first {extra} Workspaces one workflow more)")
+    return "\n".join(lines)
+
+
 @attrs.define
 class _Outcome:
     code: int = EXIT_OK
@@ -554,6 +684,8 @@ class _AuditCommand:
         self.settings = settings
         self.stdout = stdout
         self.stderr = stderr
+        # With the report on stdout, the summary goes to stderr: stdout stays the report.
+        self.summary_stream = stderr if settings.to_stdout else stdout
         self.summary = AuditSummary()
         self.progress = AuditProgress()
         self.stats: ClientStats | None = None
@@ -595,8 +727,12 @@ class _AuditCommand:
                         if s.demo.faults
                         else ""
                     )
+                    + "\n"
+                    + _demo_reproduction(s.demo, fake)
                 )
-            config = ClientConfig(max_concurrency=s.concurrency, max_requests_per_second=s.rate)
+            config = ClientConfig(
+                max_concurrency=s.concurrency, max_requests_per_second=s.rate, proxy=s.proxy
+            )
             client = await stack.enter_async_context(
                 SyneriseClient(auth, base_url=base_url, config=config)
             )
@@ -621,17 +757,24 @@ class _AuditCommand:
                 if writer is None:
                     # Opened at the first record: a run that fails to log in leaves an
                     # earlier report as it was.
-                    writer = stack.enter_context(ReportWriter(s.out, s.format, append=s.resume))
+                    writer = stack.enter_context(self._writer())
                 writer.write(record)
                 self.new_records += 1
                 self.summary.add(record)
             if writer is None:
-                stack.enter_context(ReportWriter(s.out, s.format, append=s.resume))
+                stack.enter_context(self._writer())
         if not self.progress.complete:
             return _Outcome(EXIT_INCOMPLETE, "the audit is incomplete; run again with --resume")
         if s.fail_on is not None and self.summary.has_findings_at(s.fail_on):
             return _Outcome(EXIT_FINDINGS)
         return _Outcome(EXIT_OK)
+
+    def _writer(self) -> ReportWriter:
+        s = self.settings
+        if s.to_stdout:
+            self.stdout.flush()
+            return ReportWriter.to_stream(self.stdout.buffer, s.format)
+        return ReportWriter(s.out, s.format, append=s.resume)
 
     def snapshot(self) -> Snapshot:
         return snapshot(self.progress, self.stats, started=self.started, now=time.monotonic())
@@ -642,8 +785,8 @@ class _AuditCommand:
         if ran and not s.quiet:
             render_summary(
                 self.summary,
-                stream=self.stdout,
-                report=str(s.out.resolve()),
+                stream=self.summary_stream,
+                report="<stdout>" if s.to_stdout else str(s.out.resolve()),
                 new_records=self.new_records,
                 elapsed=time.monotonic() - self.started,
                 stats=self.stats,
@@ -691,7 +834,12 @@ async def _audit(settings: _Settings, *, stdout: TextIO, stderr: TextIO) -> int:
         )
     except (AuthenticationError, TokenRefreshError) as exc:
         ran = command.new_records > 0
-        outcome = _Outcome(EXIT_USAGE, f"authentication failed: {exc}")
+        if isinstance(exc.__cause__, _NoMfaCode):
+            outcome = _Outcome(EXIT_USAGE, str(exc.__cause__))
+        elif isinstance(exc, AuthenticationError):
+            outcome = _Outcome(EXIT_USAGE, f"authentication failed: {exc}")
+        else:  # not refused: the API (or a proxy) could not be reached, say
+            outcome = _Outcome(EXIT_USAGE, f"could not log in: {exc}")
     except (InvalidArgumentError, ReportError, _UsageError) as exc:
         ran = False
         outcome = _Outcome(EXIT_USAGE, str(exc))
@@ -699,7 +847,11 @@ async def _audit(settings: _Settings, *, stdout: TextIO, stderr: TextIO) -> int:
         ran = command.new_records > 0
         outcome = _Outcome(EXIT_USAGE, f"{exc.strerror or exc}: {exc.filename or settings.out}")
     except (APIError, SyneriseError) as exc:
-        outcome = _Outcome(EXIT_INCOMPLETE, f"the audit stopped: {exc}; run again with --resume")
+        # The notes say what the audit was doing; its log line of it shows only with -v.
+        notes = "".join(f" {note}" for note in getattr(exc, "__notes__", ()))
+        outcome = _Outcome(
+            EXIT_INCOMPLETE, f"the audit stopped: {exc}.{notes} Run again with --resume."
+        )
     finally:
         for sig in handled:
             loop.remove_signal_handler(sig)

@@ -27,6 +27,8 @@ ENV_NAMES = (
     "SYNERISE_USERNAME",
     "SYNERISE_PASSWORD",
     "SYNERISE_BASE_URL",
+    "SYNERISE_MFA_CODE",
+    "SYNERISE_TOTP_SECRET",
 )
 #: Every JWT starts with the base64 of '{"'.
 JWT_PREFIX = "eyJ"
@@ -140,6 +142,21 @@ def test_demo_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
             ],
             cli.EXIT_OK,
         ),
+        # ... which --fail-on info counts.
+        (
+            [
+                "--fail-on",
+                "info",
+                "--no-last-run",
+                "--min-started",
+                "0",
+                "--stale-draft-days",
+                "100000",
+                "--paused-days",
+                "100000",
+            ],
+            cli.EXIT_FINDINGS,
+        ),
     ],
 )
 def test_fail_on(tmp_path: Path, flags: list[str], code: int) -> None:
@@ -250,7 +267,7 @@ async def test_user_flags_and_chosen_workspaces(
     )
     assert code == cli.EXIT_OK
     contents = read_report(out_file, ReportFormat.CSV)
-    assert {ws for ws, _ in contents.keys} == {second.guid}
+    assert {ws for ws, _ in contents.keys} == {second.id}
     assert len(contents.keys) == 40
     assert_no_secret({user.password}, *capsys.readouterr(), out_file.read_text())
 
@@ -345,7 +362,9 @@ async def test_a_workspace_that_cannot_be_read_fails_the_start(
     assert code == cli.EXIT_INCOMPLETE
     err = capsys.readouterr().err
     assert "the audit stopped: HTTP 503" in err
-    assert "could not read the current Workspace" in err
+    assert "/uauth/business-profile/current" in err
+    assert "stopped before any record" in err  # the note says what the audit was doing
+    assert err.count("HTTP 503") == 1  # printed once: not also as a log line
     assert not out_file.exists()  # no record under another key
     assert fake.count(LIST) == 0
 

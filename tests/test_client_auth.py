@@ -172,12 +172,12 @@ async def test_user_auth_without_mfa(fake: FakeSynerise) -> None:
 
 async def test_user_auth_with_workspace_selection(fake: FakeSynerise) -> None:
     target = fake.workspaces[1]
-    auth = UserAuth(fake.user.username, fake.user.password, workspace=target.guid)
+    auth = UserAuth(fake.user.username, fake.user.password, workspace=target.id)
     async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
         current = await get_current_workspace.asyncio(client=client)
         page = await list_workflows.asyncio(client=client, limit=100)
     assert current.selected and current.data is not None
-    assert current.data.guid == target.guid
+    assert current.data.guid == target.id
     assert len(page.items) == target.workflow_count
 
 
@@ -285,12 +285,12 @@ async def test_profile_auth_login_with_email_and_password(fake: FakeSynerise) ->
 
 async def test_basic_auth(fake: FakeSynerise) -> None:
     workspace = fake.workspace
-    auth = BasicAuth(workspace.basic_guid, workspace.api_key)
+    auth = BasicAuth(workspace.guid, workspace.api_key)
     async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
         page = await list_workflows.asyncio(client=client, limit=5)
         assert len(page.items) == 5
         assert client.token_session is None
-    bad = BasicAuth(workspace.basic_guid, "wrong-key")
+    bad = BasicAuth(workspace.guid, "wrong-key")
     async with SyneriseClient(bad, base_url=fake.url, config=FAST) as client:
         with pytest.raises(AuthenticationError):
             await list_workflows.asyncio(client=client)

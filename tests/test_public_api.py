@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
+import traceback
 import types
 
 import pytest
@@ -73,6 +75,8 @@ def test_operation_module_shape(name: str) -> None:
             f"{public} takes keyword-only arguments"
         )
         assert fn.__doc__, f"{public} has a docstring"
+        leftovers = re.findall(r"\b[a-z]+(?:_[a-z]+)+\d+\b", fn.__doc__)
+        assert not leftovers, f"{public}'s docstring has template leftovers: {leftovers}"
     assert inspect.iscoroutinefunction(module.asyncio)
     assert inspect.iscoroutinefunction(module.asyncio_detailed)
     if name.endswith(("list_workflows", "list_workflows_v1")):
@@ -93,3 +97,26 @@ def test_unconfirmed_paths_are_marked_in_their_modules() -> None:
             users.append(name)
             assert "UNCONFIRMED" in (module.__doc__ or ""), name
     assert len(users) == len(_paths.UNCONFIRMED)  # every unconfirmed path was found in use
+
+
+def test_public_errors_show_their_public_module_in_tracebacks() -> None:
+    errors = [
+        value
+        for value in map(vars(synerise_async).get, synerise_async.__all__)
+        if isinstance(value, type) and issubclass(value, BaseException)
+    ]
+    assert len(errors) >= 15
+    for error in errors:
+        assert error.__module__ == "synerise_async", error
+        assert getattr(synerise_async, error.__name__) is error
+    try:
+        raise synerise_async.NotFoundError(
+            "HTTP 404",
+            request=synerise_async.RequestInfo("GET", "http://x/y"),
+            status_code=404,
+            body=None,
+        )
+    except synerise_async.NotFoundError as exc:
+        shown = "".join(traceback.format_exception(exc))
+    assert "synerise_async.NotFoundError: HTTP 404" in shown
+    assert "_exceptions" not in shown.splitlines()[-1]

@@ -1,10 +1,20 @@
-"""Every API path the SDK uses, in one place.
+"""Every API path the SDK uses, and the permission each needs, in one place.
 
 Paths no public Synerise source shows are marked UNCONFIRMED: they follow the API's
 naming but have not been seen working; correct them here and nowhere else.
+
+:data:`PERMISSIONS` maps a path to the API key permission (and the User role group) the
+reference names for its operation; a 403 for that path says it
+(:class:`~synerise_async.PermissionDeniedError`). It lives here, keyed by the path
+constants themselves, so that a path and its permission are changed in one edit.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final, NamedTuple
 
 __all__ = [
     "ANONYMOUS_PROFILE_LOGIN",
@@ -19,10 +29,12 @@ __all__ = [
     "LIST_WORKSPACES",
     "LIST_WORKSPACE_IDS",
     "PAUSE_WORKFLOW",
+    "PERMISSIONS",
     "PROFILE_LOGIN",
     "PROFILE_LOGIN_FROM_SERVER",
     "REFRESH_PROFILE_TOKEN",
     "RUN_WORKFLOW",
+    "RequiredPermission",
     "SELECT_WORKSPACE",
     "STOP_WORKFLOW",
     "UNCONFIRMED",
@@ -30,6 +42,7 @@ __all__ = [
     "USER_MFA_LOGIN",
     "WORKFLOW_STATISTICS",
     "WORKSPACE_LOGIN",
+    "required_permission",
 ]
 
 # Authentication (operations 1 to 8 and 12)
@@ -62,3 +75,56 @@ LAST_RUN_LOGS = "/morph/logs/automation/{workflow_id}/last-run/with-stages"
 
 #: The paths above that no public source confirms.
 UNCONFIRMED = frozenset({PROFILE_LOGIN_FROM_SERVER, RUN_WORKFLOW, PAUSE_WORKFLOW})
+
+
+class RequiredPermission(NamedTuple):
+    """What an operation needs, as Synerise's reference names it.
+
+    Attributes:
+        permission: the API key permission (Settings > API keys), e.g.
+            ``AUTOMATON_BRAIN_DIAGRAM_EXECUTE`` (Synerise's spelling, "AUTOMATON").
+        role_group: the User role group that grants it to a User, if the reference names one.
+    """
+
+    permission: str
+    role_group: str | None = None
+
+
+_LIST_READ: Final = RequiredPermission("AUTOMATON_BRAIN_DIAGRAM_LIST_READ", "AUTOMATION_2_JOURNEYS")
+_EXECUTE: Final = RequiredPermission("AUTOMATON_BRAIN_DIAGRAM_EXECUTE", "AUTOMATION_2_JOURNEYS")
+_STATS_READ: Final = RequiredPermission("AUTOMATION_STATS_READ", "AUTOMATION_2_JOURNEYS")
+
+#: The permission each operation needs, by its path (operations without an entry
+#: name none in the reference).
+PERMISSIONS: Final[Mapping[str, RequiredPermission]] = MappingProxyType(
+    {
+        PROFILE_LOGIN_FROM_SERVER: RequiredPermission("SAUTH_SERVER_LOGIN_CLIENT_CREATE"),
+        LIST_WORKFLOWS_V1: _LIST_READ,
+        LIST_WORKFLOWS: _LIST_READ,
+        RUN_WORKFLOW: _EXECUTE,
+        PAUSE_WORKFLOW: _EXECUTE,
+        STOP_WORKFLOW: _EXECUTE,
+        ENABLE_WORKFLOW_SCHEDULE: _EXECUTE,
+        DISABLE_WORKFLOW_SCHEDULE: _EXECUTE,
+        WORKFLOW_STATISTICS: _STATS_READ,
+        BLOCK_STATISTICS: _STATS_READ,
+        LAST_RUN_LOGS: RequiredPermission("MORPH_JOBS_READ", "AUTOMATION_2_JOURNEYS"),
+    }
+)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    # A parameter is one path segment: the operations fill in validated UUIDs.
+    parts = re.split(r"\{[a-z_]+\}", template)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts))
+
+
+_PATTERNS: Final = tuple((_pattern(template), needed) for template, needed in PERMISSIONS.items())
+
+
+def required_permission(path: str) -> RequiredPermission | None:
+    """The permission the operation at ``path`` (parameters filled in) needs, if known."""
+    for pattern, needed in _PATTERNS:
+        if pattern.fullmatch(path):
+            return needed
+    return None

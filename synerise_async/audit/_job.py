@@ -31,6 +31,10 @@ Policy:
   on with the next Workspace. Only ``AuthenticationError``, ``TokenRefreshError`` (and a
   client used wrongly) stop the audit: the iterator raises them after the records
   already made.
+- **Logging** (the rule in ``synerise_async._http``): what the audit tries again and a
+  failure it raises or keeps in ``progress`` are INFO; a listing that kept changing
+  (workflows may be missing, and nothing else says so) is a WARNING; a rule that raised
+  is an ERROR, with the traceback its finding does not carry.
 - **Cancellation**: ``aclose()``, leaving ``async with``, dropping the iterator, or
   cancelling the consumer while it waits cancels all work in flight; ``aclose`` and a
   cancelled consumer also wait for it to end, so no task is left behind.
@@ -372,18 +376,18 @@ class _Auditor:
             except APIError as exc:
                 error = exc
             if lookup == WORKSPACE_LOOKUPS:
-                logger.error(
+                logger.info(
                     "could not read the current Workspace in %d tries (%s); not auditing it "
                     "under another key",
                     lookup,
                     error,
                 )
                 error.add_note(
-                    "The audit keys its records by the Workspace UUID and stopped before any "
-                    "record: run it again."
+                    f"could not read the current Workspace in {lookup} tries; the audit keys "
+                    "its records by the Workspace UUID and stopped before any record"
                 )
                 raise error
-            logger.warning("could not read the current Workspace (%s); trying again", error)
+            logger.info("could not read the current Workspace (%s); trying again", error)
         data = current.data
         if not current.selected or data is None:
             return WorkspaceRef()
@@ -455,7 +459,7 @@ class _Auditor:
                 failures += 1
                 start_page = exc.resume_page or start_page
                 if failures >= LISTING_ATTEMPTS:
-                    logger.error(
+                    logger.info(
                         "gave up listing %s at page %d after %d tries: %s",
                         ref,
                         start_page,
@@ -465,7 +469,7 @@ class _Auditor:
                     failure = ListingFailure(workspace=ref, page=start_page, message=str(exc))
                     self.progress.listing_failures.append(failure)
                     return False
-                logger.warning("listing %s failed at page %d (%s); going on", ref, start_page, exc)
+                logger.info("listing %s failed at page %d (%s); going on", ref, start_page, exc)
                 continue
             return len(totals) > 1 or (bool(totals) and seen_in_walk < min(totals))
 

@@ -231,6 +231,7 @@ class ReportWriter:
         self.path = Path(path)
         self.format = format
         self.written = 0
+        self._owns_file = True
         # Unbuffered: each write reaches the OS at once, so a kill loses nothing written.
         self._file: BinaryIO = open(self.path, "ab" if append else "wb", buffering=0)  # noqa: SIM115 - closed by close()
         try:
@@ -239,6 +240,20 @@ class ReportWriter:
         except BaseException:
             self._file.close()
             raise
+
+    @classmethod
+    def to_stream(cls, stream: BinaryIO, format: ReportFormat) -> Self:
+        """A writer to an open binary stream (``sys.stdout.buffer``): a CSV header
+        first, then whole lines, each flushed; :meth:`close` leaves the stream open."""
+        writer = cls.__new__(cls)
+        writer.path = Path("-")
+        writer.format = format
+        writer.written = 0
+        writer._owns_file = False
+        writer._file = stream
+        if format is ReportFormat.CSV:
+            writer._write(_CSV_HEADER)
+        return writer
 
     def _write(self, line: str) -> None:
         data = memoryview(line.encode("utf-8"))
@@ -255,10 +270,15 @@ class ReportWriter:
             line = dumps(record_to_json(record)).decode("utf-8") + "\n"
         self._write(line)
         self.written += 1
+        if not self._owns_file:
+            self._file.flush()
 
     def close(self) -> None:
-        """Close the file. Idempotent."""
-        self._file.close()
+        """Close the file (a stream is only flushed). Idempotent."""
+        if self._owns_file:
+            self._file.close()
+        elif not self._file.closed:
+            self._file.flush()
 
     def __enter__(self) -> Self:
         return self

@@ -11,6 +11,7 @@ from ._credentials import (
 )
 from ._session import SessionToken, TokenSession
 from ._tokens import IssuedToken, TokenTiming, read_claims, token_timing
+from ._totp import Totp, totp, totp_code
 
 __all__ = [
     "BasicAuth",
@@ -22,8 +23,11 @@ __all__ = [
     "TokenAuth",
     "TokenSession",
     "TokenTiming",
+    "Totp",
     "UserAuth",
     "WorkspaceAuth",
     "read_claims",
     "token_timing",
+    "totp",
+    "totp_code",
 ]

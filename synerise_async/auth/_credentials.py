@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import abc
 import base64
+import inspect
 import uuid as uuid_module
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Unpack, cast
@@ -45,8 +46,15 @@ __all__ = [
     "WorkspaceAuth",
 ]
 
-#: An MFA code, or an async callable that returns one when the login asks for it.
-MfaCode = str | Callable[[], Awaitable[str]]
+#: What ``UserAuth(mfa=...)`` takes: a code string, or a callable (plain or async)
+#: called with no arguments each time a login asks for a code and returning one, such
+#: as :func:`~synerise_async.auth.totp`'s.
+MfaCode = str | Callable[[], str] | Callable[[], Awaitable[str]]
+
+_MFA_ACCEPTS = (
+    "must be None, a code string, or a callable taking no arguments that returns a code "
+    "string: a plain function (e.g. synerise_async.auth.totp(secret)) or an async one"
+)
 
 _FOREVER = 10 * 365 * 24 * 3600.0
 
@@ -150,9 +158,21 @@ class WorkspaceAuth(_TokenCredentials):
 
 def _check_mfa(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and not isinstance(value, str) and not callable(value):
+        raise InvalidArgumentError("mfa", f"{_MFA_ACCEPTS}; got {type(value).__name__}")
+
+
+async def _mfa_code(mfa: MfaCode) -> str:
+    if isinstance(mfa, str):
+        return mfa
+    code: object = mfa()
+    if inspect.isawaitable(code):
+        code = await code
+    if not isinstance(code, str):
+        # Named by type only: whatever came back might be a code.
         raise InvalidArgumentError(
-            "mfa", "must be None, a code string, or an async callable returning a code"
+            "mfa", f"{_MFA_ACCEPTS}; the callable returned {type(code).__name__}"
         )
+    return redact(code)
 
 
 def _redact_mfa(value: MfaCode | None) -> MfaCode | None:
@@ -176,8 +196,12 @@ class UserAuth(_TokenCredentials):
         password: the password (never shown in a repr).
         workspace: the UUID of a Workspace to select after login (operation 8); without
             it the token is not scoped to a Workspace.
-        mfa: for Users with MFA: the code, or an async callable that returns a fresh code
-            each time a login asks for one (a fixed TOTP code only works once).
+        mfa: for Users with MFA, one of: a code string (a TOTP code only works for
+            one login: the next, e.g. after the token expires, needs a fresh one); a
+            plain callable taking no arguments and returning a code string, called each
+            time a login asks for one (``synerise_async.auth.totp(secret)`` makes one
+            from an authenticator app's secret); or an async callable doing the same.
+            Anything else raises ``InvalidArgumentError``.
         mfa_type: ``"TOTP_AUTHENTICATOR"`` (default) or ``"EMAIL"``.
         device_id: the device, when the login comes from one.
     """
@@ -208,9 +232,27 @@ class UserAuth(_TokenCredentials):
     async def fetch_token(
         self, client: SyneriseClient, current: SessionToken | None
     ) -> IssuedToken:
-        """Log in, verify MFA when asked, and select the Workspace when one is given."""
+        """Log in, verify MFA when asked, and select the Workspace when one is given.
+
+        A client from ``for_workspace`` selects its Workspace with its parent's User
+        token, so a User with MFA verifies once, not once per Workspace (a TOTP code is
+        good for one login; a prompt would ask again for each); it logs in itself only
+        when that token is refused.
+        """
         from ..api.auth import select_workspace, user_login, user_mfa_login
 
+        parent = client._parent  # the client and its credentials are one unit
+        parent_session = parent.token_session if parent is not None else None
+        if self.workspace is not None and parent_session is not None:
+            user_token = await parent_session.get_token()
+            try:
+                return _issued(
+                    await select_workspace.asyncio_detailed(
+                        client=client, workspace_uuid=self.workspace, token=user_token.value
+                    )
+                )
+            except AuthenticationError:
+                pass  # that token was revoked meanwhile: log in as this Workspace's User
         extra: dict[str, Any] = {} if self.device_id is None else {"device_id": self.device_id}
         response = await user_login.asyncio_detailed(
             client=client, username=self.username, password=self.password, **extra
@@ -219,9 +261,11 @@ class UserAuth(_TokenCredentials):
             if self.mfa is None:
                 methods = ", ".join(response.parsed.mfa_methods)
                 raise InvalidArgumentError(
-                    "mfa", f"this User must verify a second factor ({methods}); pass mfa="
+                    "mfa",
+                    f"this User must verify a second factor ({methods}); pass mfa= (a "
+                    "code, or a callable returning one, e.g. synerise_async.auth.totp(secret))",
                 )
-            code = self.mfa if isinstance(self.mfa, str) else await self.mfa()
+            code = await _mfa_code(self.mfa)
             response = await user_mfa_login.asyncio_detailed(
                 client=client,
                 token=response.parsed.token,

@@ -6,8 +6,8 @@ Policy:
   request gets the current token at once.
 - **Early window** (less than the margin left, still valid): the first request to notice
   starts one refresh in the background; every request keeps getting the still-valid
-  token. A failed background refresh is logged and tried again after a backoff; the old
-  token is kept while it is valid.
+  token. A failed background refresh is logged (at INFO) and tried again after a
+  backoff; the old token is kept while it is valid.
 - **Must window** (no valid token): requests wait for the one refresh in flight (started
   by whoever came first). Its failure reaches each waiter as ``TokenRefreshError`` with
   the cause; the next request starts a new refresh.
@@ -251,7 +251,10 @@ class TokenSession:
         exc = task.exception()  # retrieved here, so it is never "never retrieved"
         if exc is not None:
             self._background_retry_at = self._clock() + self._config.backoff_base
-            logger.warning("%s", exc)  # the message names the credentials
+            # INFO (see _http's logging rule): a waiter gets this error raised; a
+            # background refresh is tried again while the old token serves. The message
+            # names the credentials, never their secrets.
+            logger.info("%s", exc)
 
     async def _wait_for_refresh(self) -> SessionToken:
         task = self._start_refresh()

@@ -111,12 +111,16 @@ class TimePeriod(OpenEnum):
 
 
 class RunStatus(OpenEnum):
-    """Status of a data run or one of its stages; the API may add more."""
+    """Status of a data run or one of its stages; the API may add more.
+
+    Matched ignoring case. Only ``"Pending"`` is documented (the last-run sample), so
+    that member keeps its spelling; the others keep the SDK's historical spelling.
+    """
 
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
     IN_PROGRESS = "IN_PROGRESS"
-    PENDING = "PENDING"
+    PENDING = "Pending"
     SKIPPED = "SKIPPED"
 
     @property

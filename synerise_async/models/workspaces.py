@@ -49,7 +49,13 @@ class WorkspaceIds:
 
 @attrs.frozen(kw_only=True)
 class WorkspaceDetails:
-    """Details of the current Workspace."""
+    """Details of the current Workspace.
+
+    The reference's ``data{...}`` carries ``ip_restriction``, ``mfa_restriction``,
+    ``labels``, ``email_attribute_name`` and ``organization_guid``; the flat form that
+    Synerise's generated client models carries ``ip_restricted`` and ``mfa_required``
+    instead. Whatever a body leaves out is None (or empty).
+    """
 
     id: int | None = None
     name: str | None = None
@@ -62,11 +68,19 @@ class WorkspaceDetails:
     labels: tuple[str, ...] = ()
     email_attribute_name: str | None = None
     organization_guid: str | None = None
+    ip_restricted: bool | None = None
+    mfa_required: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
 class CurrentWorkspace:
-    """The Workspace the token is scoped to (operation 11); ``data`` is None when none is selected."""
+    """The Workspace the token is scoped to (operation 11).
+
+    Attributes:
+        selected: whether a Workspace is selected: the body's ``selected`` when it has
+            one, else whether it carried a Workspace's details.
+        data: the details; None when no Workspace is selected.
+    """
 
     selected: bool
     data: WorkspaceDetails | None = None

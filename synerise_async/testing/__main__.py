@@ -31,13 +31,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--latency", type=float, default=0.0, help="added seconds per request")
     parser.add_argument(
+        "--faults",
+        type=float,
+        default=0.0,
+        help="share of requests failing transiently (429 or 503; default 0)",
+    )
+    parser.add_argument(
+        "--retry-after",
+        type=float,
+        default=0.05,
+        help="the Retry-After of those faults, seconds (default 0.05)",
+    )
+    parser.add_argument(
         "--encrypted-tokens", action="store_true", help="issue opaque JWE-shaped tokens"
     )
     return parser
 
 
 def describe(fake: FakeSynerise) -> str:
-    """The banner: URL first, then every seeded credential.
+    """The banner: URL first, then every seeded credential, each named by where it goes.
 
     Args:
         fake: A started server.
@@ -49,10 +61,10 @@ def describe(fake: FakeSynerise) -> str:
     for workspace in fake.workspaces:
         lines += [
             f"Workspace {workspace.name!r} ({workspace.workflow_count} workflows)",
-            f"  id (UUID)          {workspace.id}",
-            f"  businessProfileId  {workspace.numeric_id}",
-            f"  Workspace API key  {workspace.api_key}",
-            f"  Basic auth GUID    {workspace.basic_guid}",
+            f"  UUID               {workspace.id}  (audit --workspace; UserAuth(workspace=))",
+            f"  numeric id         {workspace.numeric_id}  (audit --workspace too)",
+            f"  Workspace API key  {workspace.api_key}  (audit --api-key; WorkspaceAuth)",
+            f"  Basic auth GUID    {workspace.guid}  (audit --basic-guid; BasicAuth(guid, key))",
             f"  Profile API key    {workspace.profile_api_key}",
         ]
         lines += [
@@ -62,10 +74,19 @@ def describe(fake: FakeSynerise) -> str:
         ]
         lines.append("")
     for user in fake.users:
-        mfa = f"  MFA {user.mfa_type} code {user.mfa_code}" if user.mfa_type else ""
         scope = "all Workspaces" if len(user.workspace_ids) == len(fake.workspaces) else "first"
-        lines.append(f"User {user.username} / {user.password}  ({scope}){mfa}")
-    lines += ["", "Press Ctrl-C to stop."]
+        lines.append(f"User {user.username} / {user.password}  ({scope})")
+        if user.mfa_type:
+            lines.append(f"  MFA {user.mfa_type}: code {user.mfa_code} (audit --mfa-code)")
+        if user.totp_secret:
+            lines.append(f"  TOTP secret {user.totp_secret}  ($SYNERISE_TOTP_SECRET)")
+    lines += [
+        "",
+        "Audit it as the first User (asks for the password above):",
+        f"  synerise-async audit --base-url {fake.url} --username {fake.user.username}",
+        "",
+        "Press Ctrl-C to stop.",
+    ]
     return "\n".join(lines)
 
 
@@ -80,6 +101,13 @@ async def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
     ) as fake:
+        if args.faults:
+            fake.faults.random(
+                min(args.faults, 1.0),
+                kinds=("rate_limit", "error"),
+                seed=args.seed,
+                retry_after=args.retry_after,
+            )
         print(describe(fake), flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

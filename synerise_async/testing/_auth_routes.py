@@ -6,9 +6,12 @@ Choices where the reference is silent:
   with ``errors[]``; authentication is checked before the body.
 - MFA verification (7) accepts any unexpired User token; ``mfaType`` must be the user's
   method, else 400.
-- Selecting a Workspace (8) accepts its UUID or its ``businessProfileGuid``; an unknown
+- Selecting a Workspace (8) accepts its UUID (``businessProfileGuid``); an unknown
   Workspace answers 404, one the user may not access 403.
 - The current Workspace (11) of an unscoped User token is ``{"selected": false, "data": null}``.
+- The conditional Profile login (4) is answered with no ``Authorization`` header, with an
+  anonymous Profile token, or with a Profile token (Synerise's sources say each); a token
+  that is sent must be valid and of the API key's Workspace, else 401.
 """
 
 from __future__ import annotations
@@ -160,18 +163,21 @@ class AuthRoutes:
         api_key = required_str(body, "apiKey")
         provider = one_of(body.get("identityProvider"), "identityProvider", IDENTITY_PROVIDERS)
         workspace = self._profile_workspace(api_key, record.workspace_id)
+        self.state.check_permission(workspace)
         account = self._authenticate_profile(workspace, body, provider, create=True)
         if account is None:
             raise ApiError(401, "Bad credentials")
         return json_response(token_object(self._issue_profile(workspace, account, provider)))
 
     async def profile_conditional_login(self, request: web.Request) -> web.StreamResponse:
-        """Operation 4: conditional Profile login, with an anonymous Profile token."""
-        record = self.state.require_token(auth_of(), frozenset({REALM_ANONYMOUS}))
+        """Operation 4: conditional Profile login, with no token or a Profile token."""
+        auth = auth_of()
+        # No header, or a valid Profile token (anonymous or not) of the key's Workspace.
+        record = None if auth.kind is None else self.state.require_token(auth, _PROFILE_REALMS)
         body = body_of()
         api_key = required_str(body, "apiKey")
         provider = one_of(body.get("identityProvider"), "identityProvider", IDENTITY_PROVIDERS)
-        workspace = self._profile_workspace(api_key, record.workspace_id)
+        workspace = self._profile_workspace(api_key, record.workspace_id if record else None)
         try:
             account = self._authenticate_profile(workspace, body, provider, create=False)
         except ApiError as exc:
@@ -246,7 +252,7 @@ class AuthRoutes:
         user = self.state.user_of(record)
         if user.mfa_type != mfa_type:
             raise ApiError(400, f"Multi-factor method {mfa_type} is not enabled for this user")
-        if code != user.mfa_code:
+        if not user.accepts_mfa_code(code, self.state.now()):
             raise ApiError(401, "Invalid verification code")
         return json_response(self._user_token(user, None))
 
@@ -254,7 +260,7 @@ class AuthRoutes:
         """Operation 8: a User token scoped to one Workspace."""
         record = self.state.require_token(auth_of(), _USER_REALM)
         key = request.match_info["workspace_uuid"]
-        workspace = self.state.by_uuid.get(key) or self.state.by_guid.get(key)
+        workspace = self.state.by_uuid.get(key)
         if workspace is None:
             raise ApiError(404, "Workspace not found")
         user = self.state.user_of(record)
@@ -274,7 +280,7 @@ class AuthRoutes:
         return json_response(
             [
                 {
-                    "businessProfileGuid": w.guid,
+                    "businessProfileGuid": w.id,
                     "logo": self._logo(w),
                     "name": w.name,
                     "id": w.numeric_id,
@@ -315,7 +321,7 @@ class AuthRoutes:
                     "id": workspace.numeric_id,
                     "name": workspace.name,
                     "logo": self._logo(workspace),
-                    "businessProfileGuid": workspace.guid,
+                    "businessProfileGuid": workspace.id,
                     "created": iso_timestamp(self.state.workspace_created[workspace.id]),
                     "subdomain": workspace.subdomain,
                     "ipRestriction": "OFF",
@@ -335,7 +341,5 @@ class AuthRoutes:
         workspace = self.state.by_api_key.get(required_str(body, "apiKey"))
         if workspace is None:
             raise ApiError(401, "Invalid API key")
-        record = self.state.issue(
-            realm=REALM_WORKSPACE, subject=workspace.guid, workspace=workspace
-        )
+        record = self.state.issue(realm=REALM_WORKSPACE, subject=workspace.id, workspace=workspace)
         return json_response({"token": record.token})

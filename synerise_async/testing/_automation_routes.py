@@ -8,7 +8,8 @@ Choices where the reference is silent:
   and schedule-off (19) answer 204.
 - A stopped workflow can never run, pause or have its schedule turned on again: 409 with
   an error body saying it is stopped. Stop and schedule-off always succeed.
-- ``timePeriod`` defaults to ``previousDay``; an unknown one answers 400.
+- ``timePeriod`` defaults to ``previousDay``; an unknown one answers 400. A run or
+  pause whose body (or no body) leaves ``scheduleAction`` out applies ``NoAction``.
 - Last-run ``limit`` accepts 0-5000 (default 500); a workflow without data-processing
   stages (``hasTransformation`` false) answers 404.
 """

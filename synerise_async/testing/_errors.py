@@ -12,7 +12,9 @@ from aiohttp import web
 
 JSON_CONTENT_TYPE = "application/json"
 #: Body fields whose values never appear in error bodies or the request log.
-SECRET_FIELDS = frozenset({"apiKey", "password", "verificationCode", "identityProviderToken"})
+SECRET_FIELDS = frozenset(
+    {"apiKey", "password", "verificationCode", "identityProviderToken", "externalProviderToken"}
+)
 MASK = "***"
 
 

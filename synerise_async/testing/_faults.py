@@ -128,7 +128,7 @@ class Faults:
 
     Every method takes ``path`` (exact, or a prefix ending in ``*``), ``method``,
     ``query`` (e.g. ``{"page": "3"}``: every pair must match) and ``workspace`` (a
-    Workspace UUID, GUID or numeric id: requests whose token, Basic credential, API key
+    Workspace UUID or numeric id: requests whose token, Basic credential, API key
     or selected Workspace belongs to it) filters, and returns ``self`` so calls can be
     chained.
 

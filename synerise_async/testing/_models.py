@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from typing import Any, Literal, TypeAlias
 
 import attrs
+
+from ..auth._totp import TOTP_STEP, totp_code
 
 MfaType: TypeAlias = Literal["TOTP_AUTHENTICATOR", "EMAIL"]
 AuthKind: TypeAlias = Literal["bearer", "basic"]
@@ -30,13 +33,18 @@ class SeededWorkspace:
     """A Workspace (Synerise's "business profile") served by the fake.
 
     Attributes:
-        id: The Workspace UUID (``businessProfileUUID`` in the select-Workspace path).
-        numeric_id: The numeric ``businessProfileId``.
-        guid: The ``businessProfileGuid``.
+        id: The Workspace UUID: ``businessProfileGuid`` in the Workspace listings,
+            ``businessProfileUUID`` in the select-Workspace path; what
+            ``UserAuth(workspace=...)``, ``client.for_workspace(...)`` and the audit's
+            ``--workspace`` take (the SDK's ``Workspace.guid``).
+        numeric_id: The numeric ``businessProfileId`` (the SDK's ``Workspace.id``; the
+            audit's ``--workspace`` takes it too).
         name: The display name.
         subdomain: The Workspace subdomain.
         api_key: The Workspace API key (Workspace login and Basic auth).
-        basic_guid: The GUID half of ``Basic base64("<basic_guid>:<api_key>")``.
+        guid: The GUID from the API key's "Basic access authentication" setting: the
+            ``guid`` of ``BasicAuth(guid, api_key)``, the first half of
+            ``Basic base64("<guid>:<api_key>")``. Not a Workspace id.
         profile_api_key: The Profile API key (Profile logins and refresh).
         workflow_count: How many workflows were seeded (deletions do not change it).
         directory_ids: The UUIDs of the workflow directories (for ``directoryId``).
@@ -44,11 +52,10 @@ class SeededWorkspace:
 
     id: str
     numeric_id: int
-    guid: str
     name: str
     subdomain: str
     api_key: str = attrs.field(repr=False)
-    basic_guid: str
+    guid: str
     profile_api_key: str = attrs.field(repr=False)
     workflow_count: int
     directory_ids: tuple[str, ...]
@@ -62,7 +69,12 @@ class SeededUser:
         username: The login, an email address.
         password: The password.
         mfa_type: ``None``, ``"TOTP_AUTHENTICATOR"`` or ``"EMAIL"``.
-        mfa_code: The one 6-digit code the fake accepts for this user (``None`` without MFA).
+        mfa_code: A fixed 6-digit code the fake always accepts for this user (``None``
+            without MFA).
+        totp_secret: For ``TOTP_AUTHENTICATOR`` users, the base32 secret of their
+            authenticator: the fake also accepts its RFC 6238 code for the server clock
+            (``synerise_async.auth.totp(secret)`` computes it), or the one just before,
+            so unattended logins can be shown end to end; ``None`` for other users.
         workspace_ids: The UUIDs of the Workspaces this user may select.
         id: The numeric user id (``consumer.id``).
         name: The display name (``consumer.name``).
@@ -75,6 +87,16 @@ class SeededUser:
     workspace_ids: tuple[str, ...]
     id: int
     name: str
+    totp_secret: str | None = attrs.field(default=None, repr=False)
+
+    def accepts_mfa_code(self, code: str, at: float) -> bool:
+        """Whether ``code`` verifies this user's MFA at server time ``at``: the fixed
+        code, or the TOTP code of this step or the previous one (a code read just
+        before a step ends still works, as RFC 6238 section 5.2 recommends)."""
+        candidates = [self.mfa_code] if self.mfa_code else []
+        if self.totp_secret:
+            candidates += [totp_code(self.totp_secret, at - lag) for lag in (0, TOTP_STEP)]
+        return any(hmac.compare_digest(code.encode(), c.encode()) for c in candidates)
 
 
 @attrs.frozen

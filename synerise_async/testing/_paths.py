@@ -40,6 +40,23 @@ WORKFLOW_STATISTICS: Final = "/automation-brain/diagrams/{diagram_id}/statistics
 BLOCK_STATISTICS: Final = "/automation-brain/diagrams/{diagram_id}/blocks/{block_id}/statistics"
 LAST_RUN: Final = "/morph/logs/automation/{diagram_id}/last-run/with-stages"
 
+#: The permission of a Workspace API key (or of a User's role) each route needs, by its
+#: route template, as Synerise's reference names it; ``FakeSynerise.deny_permission``
+#: takes one away.
+PERMISSIONS: Final[dict[str, str]] = {
+    PROFILE_SERVER_LOGIN: "SAUTH_SERVER_LOGIN_CLIENT_CREATE",
+    LIST_WORKFLOWS_V1: "AUTOMATON_BRAIN_DIAGRAM_LIST_READ",
+    LIST_WORKFLOWS_V2: "AUTOMATON_BRAIN_DIAGRAM_LIST_READ",
+    RUN_WORKFLOW: "AUTOMATON_BRAIN_DIAGRAM_EXECUTE",
+    PAUSE_WORKFLOW: "AUTOMATON_BRAIN_DIAGRAM_EXECUTE",
+    STOP_WORKFLOW: "AUTOMATON_BRAIN_DIAGRAM_EXECUTE",
+    SCHEDULE_ON: "AUTOMATON_BRAIN_DIAGRAM_EXECUTE",
+    SCHEDULE_OFF: "AUTOMATON_BRAIN_DIAGRAM_EXECUTE",
+    WORKFLOW_STATISTICS: "AUTOMATION_STATS_READ",
+    BLOCK_STATISTICS: "AUTOMATION_STATS_READ",
+    LAST_RUN: "MORPH_JOBS_READ",
+}
+
 #: Exact paths of the token operations (1-7 and 12); ``SELECT_WORKSPACE_PREFIX`` covers 8.
 TOKEN_PATHS: Final = frozenset(
     {

@@ -7,6 +7,7 @@ one Workspace does not change another Workspace's data, nor its users' passwords
 
 from __future__ import annotations
 
+import base64
 import random
 import re
 import uuid
@@ -100,11 +101,10 @@ def build_world(
         workspace = SeededWorkspace(
             id=random_uuid(gen),
             numeric_id=numeric_ids[index],
-            guid=random_uuid(gen),
             name=name,
             subdomain=_slug(name) or f"workspace-{index + 1}",
             api_key=random_uuid(gen),
-            basic_guid=random_uuid(gen),
+            guid=random_uuid(gen),
             profile_api_key=random_uuid(gen).upper(),
             workflow_count=(
                 spec.workflows if spec.workflows is not None else workflows_per_workspace
@@ -118,6 +118,9 @@ def build_world(
     user_gen = rng(seed, "users")
 
     def user(username: str, name: str, mfa: MfaType | None, ids: tuple[str, ...]) -> SeededUser:
+        # Its own generator: adding the secret changed no other seeded value.
+        secret_gen = rng(seed, "totp", username)
+        secret = base64.b32encode(secret_gen.randbytes(20)).decode()
         return SeededUser(
             username=username,
             password=f"fake-{user_gen.getrandbits(48):012x}",
@@ -126,6 +129,7 @@ def build_world(
             workspace_ids=ids,
             id=user_gen.randrange(1_000, 999_999),
             name=name,
+            totp_secret=secret if mfa == "TOTP_AUTHENTICATOR" else None,
         )
 
     users = (

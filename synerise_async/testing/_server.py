@@ -6,7 +6,9 @@ Policy for every request, in order:
    its Bearer token was already expired or revoked);
 2. sleep ``latency`` seconds;
 3. apply the next matching fault, if any (a ``delay`` fault sleeps, then goes on);
-4. run the route, turning errors into Synerise-shaped JSON error bodies;
+4. run the route, turning errors into Synerise-shaped JSON error bodies (a route whose
+   permission :meth:`FakeSynerise.deny_permission` took away answers 403 once the
+   credential is accepted);
 5. fill in the record's status (``None`` when the connection was dropped).
 """
 
@@ -78,8 +80,9 @@ class FakeSynerise:
     """A fake Synerise API server for tests, on ``127.0.0.1`` and a free port.
 
     It implements the 22 operations the SDK covers with their documented semantics,
-    issues RS512 JWTs that really expire by its clock, serves data seeded from ``seed``
-    and injects faults on demand (see :attr:`faults`). Use it as an async context
+    issues RS512 JWTs that really expire by its clock, serves data seeded from ``seed``,
+    injects faults on demand (see :attr:`faults`) and refuses the operations whose
+    permission a test takes away (:meth:`deny_permission`). Use it as an async context
     manager, or call :meth:`start` and :meth:`close`.
 
     Args:
@@ -237,7 +240,7 @@ class FakeSynerise:
         """Copies of a Workspace's workflows as the API sends them, in seeding order.
 
         Args:
-            workspace_id: The Workspace UUID (or GUID or numeric id); the first when ``None``.
+            workspace_id: The Workspace UUID (or numeric id); the first when ``None``.
 
         Returns:
             The workflows' current wire data.
@@ -252,7 +255,7 @@ class FakeSynerise:
         """Delete a workflow, so that every route answers 404 for it from now on.
 
         Args:
-            workspace_id: The Workspace UUID (or GUID or numeric id).
+            workspace_id: The Workspace UUID (or numeric id).
             diagram_id: The workflow's ``diagramId``.
 
         Raises:
@@ -348,6 +351,36 @@ class FakeSynerise:
             One frozen record each, with ``revoked`` and ``expired`` as of now.
         """
         return self._state.issued_tokens()
+
+    def deny_permission(self, permission: str, *, workspace: str | int | None = None) -> None:
+        """Take ``permission`` away: the routes that need it answer 403 from now on.
+
+        As a Workspace API key or a User role without that permission would: the
+        credential is checked first (a bad one still answers 401), then the request is
+        refused with Synerise's body (``"Forbidden; insufficient permissions"``). The
+        permissions are Synerise's names: ``AUTOMATON_BRAIN_DIAGRAM_LIST_READ`` (both
+        listings), ``AUTOMATON_BRAIN_DIAGRAM_EXECUTE`` (run, pause, stop, schedule on and
+        off), ``AUTOMATION_STATS_READ`` (both statistics), ``MORPH_JOBS_READ`` (last run)
+        and ``SAUTH_SERVER_LOGIN_CLIENT_CREATE`` (the server-side Profile login).
+
+        Args:
+            permission: The permission to deny.
+            workspace: Deny it in this Workspace only (UUID, GUID or numeric id);
+                ``None`` for every Workspace.
+
+        Raises:
+            ValueError: No route needs ``permission``.
+            KeyError: No such Workspace.
+        """
+        if permission not in _paths.PERMISSIONS.values():
+            known = ", ".join(sorted(set(_paths.PERMISSIONS.values())))
+            raise ValueError(f"no route needs {permission!r}; known: {known}")
+        workspace_id = None if workspace is None else self._state.workspace(str(workspace)).id
+        self._state.denied.add((permission, workspace_id))
+
+    def restore_permissions(self) -> None:
+        """Give back every permission :meth:`deny_permission` took away."""
+        self._state.denied.clear()
 
     def _start_revoker(self) -> None:
         if self._runner is not None and self._revoke_period is not None:
@@ -471,7 +504,10 @@ class FakeSynerise:
         if unreadable is not None:
             self._finish(record, unreadable.status, None)
             return error_response(unreadable.status, unreadable.reason, request.path, state.now())
-        context_token = CURRENT_REQUEST.set(RequestContext(auth, body))
+        resource = request.match_info.route.resource
+        template = resource.canonical if resource is not None else None
+        permission = _paths.PERMISSIONS.get(template) if template else None
+        context_token = CURRENT_REQUEST.set(RequestContext(auth, body, permission))
         status: int | None = None
         fault: FaultAction | None = None
         recorded = False

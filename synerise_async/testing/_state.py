@@ -8,7 +8,9 @@ Policy for a presented credential:
   wrong realm for the route -> 401, a User token still waiting for MFA -> 401 everywhere
   but MFA verification;
 - ``Basic base64("<guid>:<Workspace API key>")``: accepted where a Workspace token is
-  (automation routes); wrong pair -> 401.
+  (automation routes); wrong pair -> 401;
+- an accepted credential on a route whose permission (``_paths.PERMISSIONS``) was taken
+  away with ``FakeSynerise.deny_permission`` -> 403.
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ class RequestContext:
     auth: AuthInfo
     #: The parsed JSON body, ``None`` without one, or ``INVALID_JSON``.
     body: Any
+    #: The permission the matched route needs (``_paths.PERMISSIONS``), if any.
+    permission: str | None = None
 
 
 #: Set by the middleware for the duration of each request's handling.
@@ -174,12 +178,11 @@ class ServerState:
         self.profiles = world.profiles
         self.workspace_created = world.workspace_created
         self.by_uuid = {w.id: w for w in self.workspaces}
-        self.by_guid = {w.guid: w for w in self.workspaces}
         self.by_profile_key = {w.profile_api_key: w for w in self.workspaces}
         self.by_api_key = {w.api_key: w for w in self.workspaces}
-        self.by_basic_pair = {(w.basic_guid, w.api_key): w for w in self.workspaces}
+        self.by_basic_pair = {(w.guid, w.api_key): w for w in self.workspaces}
         self.basic_headers = {
-            "Basic " + base64.b64encode(f"{w.basic_guid}:{w.api_key}".encode()).decode(): w
+            "Basic " + base64.b64encode(f"{w.guid}:{w.api_key}".encode()).decode(): w
             for w in self.workspaces
         }
         self.users_by_name = {u.username.lower(): u for u in self.users}
@@ -193,14 +196,16 @@ class ServerState:
         }
         self.stats = Statistics(seed, self.anchor)
         self.tokens = TokenIssuer(encrypted=encrypted_tokens)
+        #: (permission, Workspace UUID or ``None`` for every Workspace) pairs denied.
+        self.denied: set[tuple[str, str | None]] = set()
 
     def now(self) -> float:
         """The server clock: ``clock()`` plus every ``shift_clock``."""
         return self.clock() + self.clock_offset
 
     def workspace(self, workspace_id: str) -> SeededWorkspace:
-        """Find a Workspace by UUID, GUID or numeric id (as a string), else ``KeyError``."""
-        found = self.by_uuid.get(workspace_id) or self.by_guid.get(workspace_id)
+        """Find a Workspace by UUID or numeric id (as a string), else ``KeyError``."""
+        found = self.by_uuid.get(workspace_id)
         if found is None:
             found = next((w for w in self.workspaces if str(w.numeric_id) == workspace_id), None)
         if found is None:
@@ -247,7 +252,7 @@ class ServerState:
                 return found
         if _paths.is_token_path(path) and path.startswith(_paths.SELECT_WORKSPACE_PREFIX):
             key = path[len(_paths.SELECT_WORKSPACE_PREFIX) :]
-            return self.by_uuid.get(key) or self.by_guid.get(key)
+            return self.by_uuid.get(key)
         return None
 
     def is_expired(self, record: TokenRecord) -> bool:
@@ -329,20 +334,36 @@ class ServerState:
         """The Workspace an automation request acts on (Workspace/User token or Basic).
 
         Raises:
-            ApiError: 401, or ``expired_token_status`` for an expired token.
+            ApiError: 401, or ``expired_token_status`` for an expired token; 403 when
+                the route's permission is denied (after the credential is accepted).
         """
         if auth.kind == "basic":
             if auth.workspace is None:
                 raise ApiError(401, "Invalid Basic credentials")
-            return auth.workspace
-        record = self.require_token(
-            auth,
-            frozenset({REALM_WORKSPACE, REALM_USER}),
-            expired_status=self.expired_token_status,
-        )
-        if record.workspace_id is None:
-            raise ApiError(401, "Select a Workspace before calling this resource")
-        return self.by_uuid[record.workspace_id]
+            workspace = auth.workspace
+        else:
+            record = self.require_token(
+                auth,
+                frozenset({REALM_WORKSPACE, REALM_USER}),
+                expired_status=self.expired_token_status,
+            )
+            if record.workspace_id is None:
+                raise ApiError(401, "Select a Workspace before calling this resource")
+            workspace = self.by_uuid[record.workspace_id]
+        self.check_permission(workspace)
+        return workspace
+
+    def check_permission(self, workspace: SeededWorkspace) -> None:
+        """Refuse the request being handled if its route's permission is denied.
+
+        Raises:
+            ApiError: 403 with Synerise's "insufficient permissions" body.
+        """
+        permission = CURRENT_REQUEST.get().permission
+        if permission is not None and (
+            (permission, None) in self.denied or (permission, workspace.id) in self.denied
+        ):
+            raise ApiError(403, "Forbidden; insufficient permissions")
 
     def user_of(self, record: TokenRecord) -> SeededUser:
         """The User a User token belongs to."""

@@ -30,30 +30,6 @@ _PERIOD_SCALE: Final = {
     "currentDay": 600,
     "previousDay": 1500,
 }
-_TRIGGERS: Final = (
-    ("EventTrigger", "Event: page.visit"),
-    ("EventTrigger", "Event: product.addToCart"),
-    ("EventTrigger", "Event: transaction.charge"),
-    ("ProfileEnteredSegment", "Profile entered segment"),
-    ("ScheduledRun", "Scheduled run"),
-)
-_ACTIONS: Final = (
-    ("SendEmail", "Send email"),
-    ("SendSms", "Send SMS"),
-    ("SendMobilePush", "Send mobile push"),
-    ("SendWebPush", "Send web push"),
-    ("Delay", "Delay 1 day"),
-    ("Filter", "Filter: newsletter agreement"),
-    ("UpdateProfile", "Update profile attribute"),
-    ("AddTag", "Add tag"),
-    ("Webhook", "Outgoing webhook"),
-    ("WaitForEvent", "Wait for purchase"),
-)
-_DATA_ACTIONS: Final = (
-    ("ImportData", "Import from SFTP"),
-    ("DataTransformation", "Data transformation"),
-    ("ExportData", "Export to BigQuery"),
-)
 _EXTRA_COUNTERS: Final = {
     "SendEmail": ("failed",),
     "SendSms": ("failed",),
@@ -83,25 +59,9 @@ class Statistics:
     def __init__(self, seed: int, anchor: float) -> None:
         self._seed = seed
         self._anchor = anchor
-        self._layouts: dict[str, list[tuple[str, str, str]]] = {}
         self._stats: dict[tuple[str, str, bool], dict[str, Any]] = {}
         self._stats_json: dict[tuple[str, str, bool], bytes] = {}
         self._runs: OrderedDict[tuple[str, int], bytes] = OrderedDict()
-
-    def _layout(self, workflow: Workflow) -> list[tuple[str, str, str]]:
-        layout = self._layouts.get(workflow.diagram_id)
-        if layout is None:
-            gen = rng(self._seed, "blocks", workflow.diagram_id)
-            kind, name = gen.choice(_TRIGGERS)
-            layout = [(random_uuid(gen), name, kind)]
-            if workflow.has_transformation:
-                layout.extend((random_uuid(gen), n, k) for k, n in _DATA_ACTIONS)
-            # 2-6 blocks in all.
-            count = gen.randint(max(0, 2 - len(layout)), 6 - len(layout))
-            for kind, name in gen.sample(_ACTIONS, count):
-                layout.append((random_uuid(gen), name, kind))
-            self._layouts[workflow.diagram_id] = layout
-        return layout
 
     def workflow(self, workflow: Workflow, period: str) -> dict[str, Any]:
         """The ``started, finished, inProgress, blocks{}`` statistics of one period."""
@@ -115,7 +75,7 @@ class Statistics:
         finished = int(started * gen.uniform(0.6, 1.0))
         blocks: dict[str, Any] = {}
         flowing = started
-        for block_id, name, kind in self._layout(workflow):
+        for block_id, name, kind in ((b.id, b.name, b.kind) for b in workflow.blocks):
             entered = flowing
             executed = int(entered * gen.uniform(0.8, 1.0))
             block: dict[str, Any] = {
@@ -179,7 +139,7 @@ class Statistics:
             elif position == turning:
                 status = overall
             else:
-                status = "PENDING"
+                status = "Pending"  # the casing of the documented sample
             run_date = iso_timestamp(start + position * gen.uniform(5, 300))
             if status == "SUCCESS":
                 size = gen.choice((gen.randint(1, 400), gen.randint(400, 6000)))

@@ -10,6 +10,8 @@ Policy:
   serialize each workflow once until it changes.
 - Default order: ``created`` descending; every order breaks ties by ``diagramId``
   ascending, so pages never overlap or skip.
+- Every workflow has 2-6 blocks (see :func:`block_layout`), which its statistics report
+  and the ``blockTypes``, ``triggersOnEvent`` and ``generatesEvent`` filters read.
 """
 
 from __future__ import annotations
@@ -104,16 +106,87 @@ _SORT_FIELDS: Final = {
 _SORT_NAMES: Final = ("Author", "Name", "CreatedTime", "UpdatedTime", "Status")
 
 
+#: Block kinds and labels; an event trigger's label names its event after "Event: ".
+_TRIGGERS: Final = (
+    ("EventTrigger", "Event: page.visit"),
+    ("EventTrigger", "Event: product.addToCart"),
+    ("EventTrigger", "Event: transaction.charge"),
+    ("ProfileEnteredSegment", "Profile entered segment"),
+    ("ScheduledRun", "Scheduled run"),
+)
+_ACTIONS: Final = (
+    ("SendEmail", "Send email"),
+    ("SendSms", "Send SMS"),
+    ("SendMobilePush", "Send mobile push"),
+    ("SendWebPush", "Send web push"),
+    ("Delay", "Delay 1 day"),
+    ("Filter", "Filter: newsletter agreement"),
+    ("UpdateProfile", "Update profile attribute"),
+    ("AddTag", "Add tag"),
+    ("Webhook", "Outgoing webhook"),
+    ("WaitForEvent", "Wait for purchase"),
+)
+_DATA_ACTIONS: Final = (
+    ("ImportData", "Import from SFTP"),
+    ("DataTransformation", "Data transformation"),
+    ("ExportData", "Export to BigQuery"),
+)
+#: Events a "GenerateEvent" block emits (its label names it after "Generate event: ").
+_GENERATED_EVENTS: Final = ("custom.journeyCompleted", "custom.voucherIssued", "custom.leadScored")
+_EVENT_TRIGGER: Final = "EventTrigger"
+_GENERATE_EVENT: Final = "GenerateEvent"
+MAX_BLOCKS: Final = 6
+
+
+@attrs.frozen
+class Block:
+    """One block of a workflow: its id, label and kind, and the event it triggers on
+    (an ``EventTrigger``) or generates (a ``GenerateEvent``), else None."""
+
+    id: str
+    name: str
+    kind: str
+    event: str | None = None
+
+
+def block_layout(seed: int, diagram_id: str, *, has_transformation: bool) -> tuple[Block, ...]:
+    """The blocks of a workflow: a trigger, the data stages when it has them, then
+    actions, 2 to :data:`MAX_BLOCKS` in all; about one in four ends with a GenerateEvent
+    block (drawn from its own stream, so the other blocks do not depend on it)."""
+    gen = rng(seed, "blocks", diagram_id)
+    kind, name = gen.choice(_TRIGGERS)
+    event = name.removeprefix("Event: ") if kind == _EVENT_TRIGGER else None
+    layout = [Block(random_uuid(gen), name, kind, event)]
+    if has_transformation:
+        layout.extend(Block(random_uuid(gen), n, k) for k, n in _DATA_ACTIONS)
+    count = gen.randint(max(0, 2 - len(layout)), MAX_BLOCKS - len(layout))
+    for kind, name in gen.sample(_ACTIONS, count):
+        layout.append(Block(random_uuid(gen), name, kind))
+    extra = rng(seed, "generated-event", diagram_id)
+    if len(layout) < MAX_BLOCKS and extra.random() < 0.25:
+        event = extra.choice(_GENERATED_EVENTS)
+        layout.append(Block(random_uuid(extra), f"Generate event: {event}", _GENERATE_EVENT, event))
+    return tuple(layout)
+
+
 class Workflow:
     """One workflow: its wire representation plus what the fake keeps beside it."""
 
-    __slots__ = ("_json", "data", "diagram_id", "directory_id", "idle")
+    __slots__ = ("_json", "blocks", "data", "diagram_id", "directory_id", "idle")
 
-    def __init__(self, data: dict[str, Any], *, directory_id: str | None, idle: bool) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any],
+        *,
+        directory_id: str | None,
+        idle: bool,
+        blocks: tuple[Block, ...] = (),
+    ) -> None:
         self.data = data
         self.diagram_id: str = data["diagramId"]
         self.directory_id = directory_id
         self.idle = idle
+        self.blocks = blocks
         self._json: bytes | None = None
 
     @property
@@ -241,7 +314,8 @@ def seed_workflows(
             data["journeyVersion"] = gen.randint(2, 5)
         directory_id = gen.choice(directories)
         idle = status == "Active" and gen.random() < 0.15
-        workflows.append(Workflow(data, directory_id=directory_id, idle=idle))
+        blocks = block_layout(seed, data["diagramId"], has_transformation=data["hasTransformation"])
+        workflows.append(Workflow(data, directory_id=directory_id, idle=idle, blocks=blocks))
     return workflows
 
 
@@ -257,6 +331,9 @@ class ListQuery:
     search: str | None = None
     directory_id: str | None = None
     tags: frozenset[str] | None = None
+    block_types: frozenset[str] | None = None
+    triggers_on_event: str | None = None
+    generates_event: str | None = None
 
 
 def _bad(field: str, message: str, rejected: Any, code: str = "InvalidValue") -> ApiError:
@@ -298,6 +375,12 @@ def parse_list_query(query: Mapping[str, str], *, default_limit: int, with_tags:
         default_limit: The ``limit`` when absent (10 for v1, 50 for v2).
         with_tags: Whether ``tags`` is honoured (v2 only).
 
+    ``blockTypes`` (both versions) is comma-separated and may be repeated; a workflow
+    matches when it has a block of any of the types (ignoring case). ``triggersOnEvent``
+    and ``generatesEvent`` name one event each (exactly, as event names are): a workflow
+    matches when an ``EventTrigger`` block triggers on it, or a ``GenerateEvent`` block
+    generates it.
+
     Returns:
         The parsed query; ``limit`` is capped at 1000.
 
@@ -328,6 +411,13 @@ def parse_list_query(query: Mapping[str, str], *, default_limit: int, with_tags:
     tags: frozenset[str] | None = None
     if with_tags and query.get("tags"):
         tags = frozenset(t.strip().lower() for t in query["tags"].split(",") if t.strip()) or None
+    # Comma-separated, and may be repeated: blockTypes=A,B and blockTypes=A&blockTypes=B.
+    getall = getattr(query, "getall", None)  # a request's query is a multidict
+    block_values = getall("blockTypes", []) if getall else [query.get("blockTypes", "")]
+    block_types = (
+        frozenset(b.strip().lower() for raw in block_values for b in raw.split(",") if b.strip())
+        or None
+    )
     return ListQuery(
         page=page,
         limit=limit,
@@ -337,6 +427,9 @@ def parse_list_query(query: Mapping[str, str], *, default_limit: int, with_tags:
         search=(query.get("search") or "").lower() or None,
         directory_id=directory_id,
         tags=tags,
+        block_types=block_types,
+        triggers_on_event=query.get("triggersOnEvent") or None,
+        generates_event=query.get("generatesEvent") or None,
     )
 
 
@@ -418,6 +511,19 @@ class WorkflowStore:
         if query.tags is not None:
             wanted = query.tags
             checks.append(lambda w: any(t["value"].lower() in wanted for t in w.data["tags"]))
+        if query.block_types is not None:
+            kinds = query.block_types
+            checks.append(lambda w: any(b.kind.lower() in kinds for b in w.blocks))
+        if query.triggers_on_event is not None:
+            trigger = query.triggers_on_event
+            checks.append(
+                lambda w: any(b.kind == _EVENT_TRIGGER and b.event == trigger for b in w.blocks)
+            )
+        if query.generates_event is not None:
+            generated = query.generates_event
+            checks.append(
+                lambda w: any(b.kind == _GENERATE_EVENT and b.event == generated for b in w.blocks)
+            )
         if checks:
             items = [w for w in items if all(check(w) for check in checks)]
         total = len(items)

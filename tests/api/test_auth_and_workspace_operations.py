@@ -146,7 +146,7 @@ async def test_user_login_mfa_and_workspace_selection(
     assert not verified.mfa_required
     target = fake.workspaces[0]
     scoped = await select_workspace.asyncio(
-        client=anon, workspace_uuid=target.guid, token=verified.token
+        client=anon, workspace_uuid=target.id, token=verified.token
     )
     assert scoped.consumer is not None and scoped.consumer.workspace_id == target.numeric_id
 
@@ -157,7 +157,7 @@ async def test_workspace_operations(fake: FakeSynerise) -> None:
         workspaces = await list_workspaces.asyncio(client=client)
         ids = await list_workspace_ids.asyncio(client=client)
         current = await get_current_workspace.asyncio(client=client)
-    assert {w.guid for w in workspaces} == {w.guid for w in fake.workspaces}
+    assert {w.guid for w in workspaces} == {w.id for w in fake.workspaces}
     assert all(w.created is not None and w.created.tzinfo is not None for w in workspaces)
     assert {i.id for i in ids} == {w.id for w in workspaces}
     assert current.selected is False

@@ -95,7 +95,7 @@ async def test_every_workflow_exactly_once_with_details(
     assert set(keys.values()) == {1}
     assert {d for _, d in keys} == ids(fake)
     ws = fake.workspace
-    assert {r.workspace.key for r in records} == {ws.guid}
+    assert {r.workspace.key for r in records} == {ws.id}
     assert {r.workspace.name for r in records} == {ws.name}
     assert all(r.error is None for r in records)
     assert all(r.statistics is not None for r in records)
@@ -105,7 +105,7 @@ async def test_every_workflow_exactly_once_with_details(
     assert any(r.findings for r in records)
     assert run.progress.audited == 120
     assert run.progress.pages == 5
-    assert run.progress.totals == {ws.guid: 120}
+    assert run.progress.totals == {ws.id: 120}
     assert run.progress.workspaces_done == 1
     assert run.progress.complete
 
@@ -177,7 +177,7 @@ async def test_a_burst_of_failures_reading_the_workspace_keeps_its_uuid(
     fake.faults.error(503, count=5, path=CURRENT_WORKSPACE)
     records = await collect(audit_workflows(client, include=Include.NONE))
     assert len(records) == 120
-    assert {r.workspace.key for r in records} == {fake.workspace.guid}
+    assert {r.workspace.key for r in records} == {fake.workspace.id}
     assert {r.workspace.name for r in records} == {fake.workspace.name}
 
 
@@ -452,11 +452,11 @@ async def test_a_listing_that_keeps_failing_is_reported_and_the_audit_goes_on() 
     [failure] = run.progress.listing_failures
     assert run.progress.finished
     assert not run.progress.complete  # the library says the audit is incomplete
-    assert failure.workspace.guid == fake.workspaces[0].guid
+    assert failure.workspace.guid == fake.workspaces[0].id
     assert failure.page == 6
     assert "503" in failure.message
     by_workspace = Counter(r.workspace.guid for r in records)
-    assert by_workspace == {fake.workspaces[0].guid: 50, fake.workspaces[1].guid: 15}
+    assert by_workspace == {fake.workspaces[0].id: 50, fake.workspaces[1].id: 15}
 
 
 async def test_the_listing_failure_budget_is_per_page() -> None:
@@ -514,7 +514,7 @@ async def test_all_workspaces_with_a_user(fake: FakeSynerise, user_client: Syner
     assert len(records) == 240
     assert len({r.key for r in records}) == 240
     for ws in fake.workspaces:
-        mine = [r for r in records if r.workspace.guid == ws.guid]
+        mine = [r for r in records if r.workspace.guid == ws.id]
         assert {r.workflow.diagram_id for r in mine} == ids(fake, ws.id)
         assert {(r.workspace.name, r.workspace.id) for r in mine} == {(ws.name, ws.numeric_id)}
     assert run.progress.workspaces_total == run.progress.workspaces_done == 2
@@ -525,9 +525,9 @@ async def test_chosen_workspaces_by_name_or_id(
     fake: FakeSynerise, user_client: SyneriseClient
 ) -> None:
     second = fake.workspaces[1]
-    for wanted in ([second.name.upper()], [str(second.numeric_id)], [second.guid, second.name]):
+    for wanted in ([second.name.upper()], [str(second.numeric_id)], [second.id, second.name]):
         records = await collect(audit_workflows(user_client, workspaces=wanted))
-        assert {r.workspace.guid for r in records} == {second.guid}
+        assert {r.workspace.guid for r in records} == {second.id}
         assert len(records) == 120
 
 
@@ -555,10 +555,10 @@ async def test_workspace_arguments_are_checked_at_once(
 
 async def test_a_user_with_a_selected_workspace_audits_it(fake: FakeSynerise) -> None:
     second = fake.workspaces[1]
-    auth = UserAuth(fake.user.username, fake.user.password, workspace=second.guid)
+    auth = UserAuth(fake.user.username, fake.user.password, workspace=second.id)
     async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
         records = await collect(audit_workflows(client))
-    assert {(r.workspace.guid, r.workspace.name) for r in records} == {(second.guid, second.name)}
+    assert {(r.workspace.guid, r.workspace.name) for r in records} == {(second.id, second.name)}
 
 
 # --- concurrency and cancellation ------------------------------------------------------------
@@ -639,7 +639,7 @@ async def test_nothing_is_sent_before_iteration(fake: FakeSynerise, client: Syne
 async def test_basic_auth_names_the_workspace_by_its_numeric_id(fake: FakeSynerise) -> None:
     ws = fake.workspace
     async with SyneriseClient(
-        BasicAuth(ws.basic_guid, ws.api_key), base_url=fake.url, config=FAST
+        BasicAuth(ws.guid, ws.api_key), base_url=fake.url, config=FAST
     ) as client:
         records = await collect(audit_workflows(client, include=Include.NONE))
     assert len(records) == 120

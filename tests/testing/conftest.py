@@ -44,7 +44,7 @@ class Api:
     @staticmethod
     def basic(workspace: SeededWorkspace, api_key: str | None = None) -> dict[str, str]:
         """A Basic ``Authorization`` header for ``workspace``."""
-        raw = f"{workspace.basic_guid}:{api_key or workspace.api_key}".encode()
+        raw = f"{workspace.guid}:{api_key or workspace.api_key}".encode()
         return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
 
     async def request(

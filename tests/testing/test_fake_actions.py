@@ -40,6 +40,10 @@ async def test_run_activates_and_applies_the_schedule_action(
     reply = await api.post(BASE + diagram + "/run", token=token)
     assert reply.status == 200
     assert find(fake, diagram)["scheduleStatus"] == "Off"
+    # scheduleAction left out of a body (what the SDK sends when it is not given): NoAction.
+    reply = await api.post(BASE + diagram + "/run", token=token, body={})
+    assert reply.status == 200
+    assert find(fake, diagram)["scheduleStatus"] == "Off"
 
 
 async def test_pause(api, fake: FakeSynerise, token: str) -> None:

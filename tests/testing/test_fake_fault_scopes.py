@@ -33,11 +33,11 @@ async def test_query_filter_needs_every_pair(api, fake: FakeSynerise) -> None:
     assert [r.fault for r in fake.requests[1:]] == [None, None, "error", None, "error"]
 
 
-async def test_workspace_filter_by_guid_uuid_or_numeric_id(api, fake: FakeSynerise) -> None:
+async def test_workspace_filter_by_uuid_or_numeric_id(api, fake: FakeSynerise) -> None:
     first, second = fake.workspaces
     first_token = await api.workspace_token(first)
     second_token = await api.workspace_token(second)
-    for key in (second.guid, second.id, str(second.numeric_id), second.numeric_id):
+    for key in (second.id, str(second.numeric_id), second.numeric_id):
         fake.faults.rate_limit(workspace=key, retry_after=0)
         assert (await api.get(LIST, token=first_token)).status == 200
         assert (await api.get(LIST, token=second_token)).status == 429
@@ -63,7 +63,7 @@ async def test_workspace_filter_sees_every_kind_of_credential(api, fake: FakeSyn
         await api.post(f"/uauth/auth/login/user/profile/{second.id}", token=user_token)
     ).status == 502
     assert (
-        await api.post(f"/uauth/auth/login/user/profile/{second.guid}", token=user_token)
+        await api.post(f"/uauth/auth/login/user/profile/{second.id}", token=user_token)
     ).status == 502
     scoped = await api.user_token(workspace=first)
     assert (await api.get(LIST, token=scoped)).status == 200
@@ -76,7 +76,7 @@ async def test_workspace_filter_sees_every_kind_of_credential(api, fake: FakeSyn
 
 async def test_unmatched_scoped_fault_does_not_block_later_ones(api, fake: FakeSynerise) -> None:
     first, second = fake.workspaces
-    fake.faults.error(500, workspace=second.guid).error(502).error(504, query={"page": "9"})
+    fake.faults.error(500, workspace=second.id).error(502).error(504, query={"page": "9"})
     assert (await api.get(LIST, headers=api.basic(first))).status == 502
     assert (await api.get(LIST, headers=api.basic(first), params={"page": "9"})).status == 504
     assert (await api.get(LIST, headers=api.basic(second), params={"page": "9"})).status == 500
@@ -111,8 +111,8 @@ def test_a_standalone_controller_takes_the_filter_as_a_uuid() -> None:
 async def test_random_scoped_draws_stay_seeded() -> None:
     async def statuses(seed: int) -> list[int]:
         async with FakeSynerise(workflows_per_workspace=2) as fake:
-            fake.faults.random(0.5, seed=seed, workspace=fake.workspaces[1].guid)
-            raw = f"{fake.workspaces[1].basic_guid}:{fake.workspaces[1].api_key}".encode()
+            fake.faults.random(0.5, seed=seed, workspace=fake.workspaces[1].id)
+            raw = f"{fake.workspaces[1].guid}:{fake.workspaces[1].api_key}".encode()
             headers = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
             result = []
             async with aiohttp.ClientSession(fake.url, headers=headers) as http:

@@ -170,7 +170,7 @@ async def statuses_under_random(seed: int) -> list[int]:
 
 
 def basic_for(fake: FakeSynerise) -> dict[str, str]:
-    raw = f"{fake.workspace.basic_guid}:{fake.workspace.api_key}".encode()
+    raw = f"{fake.workspace.guid}:{fake.workspace.api_key}".encode()
     return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
 
 

@@ -174,7 +174,7 @@ async def test_conditional_login_reports_a_status(
         assert reply.json["conditions"]
 
 
-async def test_conditional_login_needs_an_anonymous_token_and_never_creates(
+async def test_conditional_login_takes_no_token_or_a_profile_token_and_never_creates(
     api, fake: FakeSynerise
 ) -> None:
     body = {
@@ -184,8 +184,12 @@ async def test_conditional_login_needs_an_anonymous_token_and_never_creates(
         "email": "someone@fake-synerise.test",
     }
     client_token = (await api.profile_login()).json["token"]
-    assert (await api.post(CONDITIONAL, token=client_token, body=body)).status == 401
     anonymous = (await api.anonymous_token()).json["token"]
-    for _ in range(2):
-        reply = await api.post(CONDITIONAL, token=anonymous, body=body)
+    for token in (None, anonymous, client_token, anonymous):
+        reply = await api.post(CONDITIONAL, token=token, body=body)
+        assert reply.status == 200, reply.text
         assert reply.json["status"] == "REGISTRATION_REQUIRED"
+    # A token that is sent must be a valid Profile token of the API key's Workspace.
+    other = (await api.anonymous_token(fake.workspaces[1])).json["token"]
+    for token in (await api.workspace_token(), other, "not-a-token"):
+        assert (await api.post(CONDITIONAL, token=token, body=body)).status == 401

@@ -40,7 +40,7 @@ async def test_issued_tokens_describe_every_token(api, fake: FakeSynerise) -> No
     ]
     assert (issued[0].issued_at, issued[0].expires_at) == (NOW, NOW + 60)
     assert (issued[1].issued_at, issued[1].expires_at) == (NOW + 10, NOW + 70)
-    assert issued[0].subject == second.guid
+    assert issued[0].subject == second.id
     assert issued[2].subject == fake.user.username
     assert not any(t.revoked or t.expired or t.mfa_pending for t in issued)
     # Never the token itself: not in a field, not in the repr.

@@ -115,7 +115,7 @@ async def test_select_workspace_scopes_the_token(api, fake: FakeSynerise) -> Non
         assert claims["rlm"] == "user"
         assert reply.json["consumer"]["businessProfileId"] == workspace.numeric_id
     # The businessProfileGuid (what listing returns) selects too.
-    reply = await api.post(SELECT + fake.workspaces[1].guid, token=token)
+    reply = await api.post(SELECT + fake.workspaces[1].id, token=token)
     assert api.claims(reply.json["token"])["wsp"] == fake.workspaces[1].id
 
 
@@ -150,7 +150,7 @@ async def test_list_workspaces_and_ids(api, fake: FakeSynerise) -> None:
         "ipRestricted",
         "mfaRequired",
     }
-    assert first["businessProfileGuid"] == fake.workspace.guid
+    assert first["businessProfileGuid"] == fake.workspace.id
     assert first["name"] == fake.workspace.name
     assert first["subdomain"] == fake.workspace.subdomain
     assert first["created"].endswith("Z")
@@ -179,7 +179,7 @@ async def test_current_workspace(api, fake: FakeSynerise) -> None:
     assert reply.json["selected"] is True
     data = reply.json["data"]
     assert data["id"] == fake.workspaces[1].numeric_id
-    assert data["businessProfileGuid"] == fake.workspaces[1].guid
+    assert data["businessProfileGuid"] == fake.workspaces[1].id
     assert {"labels", "emailAttributeName", "organizationGuid", "ipRestriction"} <= set(data)
 
     reply = await api.get(CURRENT, token=await api.workspace_token())

@@ -6,6 +6,7 @@ import math
 from collections import Counter
 
 import pytest
+from multidict import MultiDict
 
 from synerise_async.testing import FakeSynerise
 
@@ -263,3 +264,69 @@ async def test_delete_workflow(api, fake: FakeSynerise, token: str) -> None:
         fake.delete_workflow(fake.workspace.id, victim)
     with pytest.raises(KeyError):
         fake.delete_workflow("no-such-workspace", victim)
+
+
+def _ids(reply) -> set[str]:
+    return {w["diagramId"] for w in reply.json["data"]}
+
+
+@pytest.mark.parametrize("path", [V1, V2])
+async def test_block_types_are_comma_separated_or_repeated(
+    api, fake: FakeSynerise, token: str, path: str
+) -> None:
+    wanted = {"sendemail", "webhook"}
+    expected = set()
+    for workflow in fake.workflows():
+        stats = await api.get(f"{V1}/{workflow['diagramId']}/statistics", token=token)
+        if {b["type"].lower() for b in stats.json["blocks"].values()} & wanted:
+            expected.add(workflow["diagramId"])
+    assert 0 < len(expected) < len(fake.workflows())
+    comma = await api.get(
+        path, token=token, params={"limit": "100", "blockTypes": "SendEmail,Webhook"}
+    )
+    repeated = await api.get(
+        path,
+        token=token,
+        params=MultiDict(
+            [("limit", "100"), ("blockTypes", "SendEmail"), ("blockTypes", "Webhook")]
+        ),
+    )
+    mixed = await api.get(
+        path,
+        token=token,
+        params=MultiDict(
+            [("limit", "100"), ("blockTypes", "sendemail,"), ("blockTypes", "WEBHOOK")]
+        ),
+    )
+    for reply in (comma, repeated, mixed):
+        assert reply.status == 200
+        assert _ids(reply) == expected
+        assert reply.json["meta"]["total"] == len(expected)
+    blank = await api.get(path, token=token, params={"blockTypes": ""})
+    assert blank.json["meta"]["total"] == len(fake.workflows())  # an empty filter is none
+
+
+@pytest.mark.parametrize("path", [V1, V2])
+async def test_event_filters_read_the_trigger_and_generate_event_blocks(
+    api, fake: FakeSynerise, token: str, path: str
+) -> None:
+    triggers: dict[str, set[str]] = {}
+    generated: dict[str, set[str]] = {}
+    for workflow in fake.workflows():
+        stats = await api.get(f"{V1}/{workflow['diagramId']}/statistics", token=token)
+        for block in stats.json["blocks"].values():
+            if block["type"] == "EventTrigger":
+                event = block["name"].removeprefix("Event: ")
+                triggers.setdefault(event, set()).add(workflow["diagramId"])
+            if block["type"] == "GenerateEvent":
+                event = block["name"].removeprefix("Generate event: ")
+                generated.setdefault(event, set()).add(workflow["diagramId"])
+    assert triggers and generated
+    for event, ids in triggers.items():
+        reply = await api.get(path, token=token, params={"limit": "100", "triggersOnEvent": event})
+        assert _ids(reply) == ids
+    for event, ids in generated.items():
+        reply = await api.get(path, token=token, params={"limit": "100", "generatesEvent": event})
+        assert _ids(reply) == ids
+    none = await api.get(path, token=token, params={"generatesEvent": "page.visit"})
+    assert none.json["meta"]["total"] == 0

@@ -1,9 +1,18 @@
 """POST /sauth/v3/auth/login/client/conditional: conditional Profile login (operation 4).
 
-Logs a Profile in only if its conditions are met, and never creates an account. Needs
-an anonymous Profile token (:mod:`~synerise_async.api.auth.anonymous_profile_login`).
-The outcome (``status`` and ``conditions``) is returned as data, not raised: only a
-SUCCESS result carries a token.
+Logs a Profile in only if its conditions are met, and never creates an account. The
+outcome (``status`` and ``conditions``) is returned as data, not raised: only a SUCCESS
+result carries a token.
+
+Which token goes with it: Synerise's login guide and its Android SDK send none, its
+reference says both "does not require authentication" and "authenticate as an anonymous
+Profile first", so:
+
+- ``token=`` given: that token is sent;
+- else, a client with :class:`~synerise_async.ProfileAuth`: the client's own current
+  token, through its token session (refreshed when due; a 401 for it renews it and the
+  login is sent once more);
+- else (other credentials, or none): no ``Authorization`` header.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from ..._http import Request, RetryPolicy
 from ..._serde import structure_response
 from ..._types import RawResponse, Response
 from ..._validation import check_credential
+from ...auth import ProfileAuth
 from ...models.auth import ConditionalLoginResult
 from .._paths import CONDITIONAL_PROFILE_LOGIN
 from ._profile import ProfileLoginFields, profile_login_body
@@ -22,12 +32,16 @@ if TYPE_CHECKING:
     from ..._client import SyneriseClient
 
 
-def _get_kwargs(*, token: str, **fields: Unpack[ProfileLoginFields]) -> Request:
+def _get_kwargs(
+    *, token: str | None, as_profile: bool, **fields: Unpack[ProfileLoginFields]
+) -> Request:
     return Request(
         method="POST",
         path=CONDITIONAL_PROFILE_LOGIN,
         json=profile_login_body(fields),
-        token=check_credential("token", token),
+        # No token: the client's own authorizer when it is a Profile's, else no header.
+        authenticated=token is not None or as_profile,
+        token=None if token is None else check_credential("token", token),
         retry=RetryPolicy.TOKEN,
         expect=ConditionalLoginResult,
     )
@@ -42,13 +56,14 @@ def _build_response(raw: RawResponse) -> Response[ConditionalLoginResult]:
 
 
 async def asyncio_detailed(
-    *, client: SyneriseClient, token: str, **fields: Unpack[ProfileLoginFields]
+    *, client: SyneriseClient, token: str | None = None, **fields: Unpack[ProfileLoginFields]
 ) -> Response[ConditionalLoginResult]:
     """Log a Profile in if its conditions allow.
 
     Args:
-        client: the client to send with (its own credentials are not used).
-        token: an anonymous Profile token.
+        client: the client to send with; without ``token``, its own token is sent when
+            its credentials are a :class:`~synerise_async.ProfileAuth`, else none.
+        token: a Profile token (anonymous or not) to send instead; optional.
         **fields: as for :mod:`~synerise_async.api.auth.profile_login`.
 
     Returns:
@@ -57,14 +72,16 @@ async def asyncio_detailed(
 
     Raises:
         InvalidArgumentError: a missing or invalid argument (nothing is sent).
-        AuthenticationError: the anonymous token is invalid or expired.
+        AuthenticationError: the token sent is invalid or expired.
+        TokenRefreshError: the client's Profile token could not be obtained.
         APIError: any other failure.
     """
-    return _build_response(await client.send(_get_kwargs(token=token, **fields)))
+    request = _get_kwargs(token=token, as_profile=isinstance(client.auth, ProfileAuth), **fields)
+    return _build_response(await client.send(request))
 
 
 async def asyncio(
-    *, client: SyneriseClient, token: str, **fields: Unpack[ProfileLoginFields]
+    *, client: SyneriseClient, token: str | None = None, **fields: Unpack[ProfileLoginFields]
 ) -> ConditionalLoginResult:
     """Log a Profile in if its conditions allow; see :func:`asyncio_detailed`."""
     return (await asyncio_detailed(client=client, token=token, **fields)).parsed

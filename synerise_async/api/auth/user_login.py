@@ -16,6 +16,7 @@ from ..._types import UNSET, RawResponse, Response, Unset
 from ..._validation import check_str
 from ...models.auth import UserLoginResult
 from .._paths import USER_LOGIN
+from ._user import optional_user_fields
 
 if TYPE_CHECKING:
     from ..._client import SyneriseClient
@@ -33,14 +34,13 @@ def _get_kwargs(
         "username": check_str("username", username),
         "password": check_str("password", password, secret=True),
     }
-    if not isinstance(device_id, Unset):
-        body["deviceId"] = check_str("device_id", device_id)
-    if not isinstance(external_provider_token, Unset):
-        body["externalProviderToken"] = check_str(
-            "external_provider_token", external_provider_token, secret=True
+    body.update(
+        optional_user_fields(
+            device_id=device_id,
+            external_provider_token=external_provider_token,
+            external_provider_type=external_provider_type,
         )
-    if not isinstance(external_provider_type, Unset):
-        body["externalProviderType"] = check_str("external_provider_type", external_provider_type)
+    )
     return Request(
         method="POST",
         path=USER_LOGIN,

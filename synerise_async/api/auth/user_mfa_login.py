@@ -14,6 +14,7 @@ from ..._types import UNSET, RawResponse, Response, Unset
 from ..._validation import check_credential, check_enum, check_str
 from ...models.auth import MfaType, UserLoginResult
 from .._paths import USER_MFA_LOGIN
+from ._user import optional_user_fields
 
 if TYPE_CHECKING:
     from ..._client import SyneriseClient
@@ -25,12 +26,17 @@ def _get_kwargs(
     verification_code: str,
     mfa_type: MfaType | str = MfaType.TOTP_AUTHENTICATOR,
     device_id: str | Unset = UNSET,
+    external_provider_token: str | Unset = UNSET,
+    external_provider_type: str | Unset = UNSET,
 ) -> Request:
     body: dict[str, Any] = {
-        "verificationCode": check_str("verification_code", verification_code, secret=True)
+        "verificationCode": check_str("verification_code", verification_code, secret=True),
+        **optional_user_fields(
+            device_id=device_id,
+            external_provider_token=external_provider_token,
+            external_provider_type=external_provider_type,
+        ),
     }
-    if not isinstance(device_id, Unset):
-        body["deviceId"] = check_str("device_id", device_id)
     return Request(
         method="POST",
         path=USER_MFA_LOGIN,
@@ -57,6 +63,8 @@ async def asyncio_detailed(
     verification_code: str,
     mfa_type: MfaType | str = MfaType.TOTP_AUTHENTICATOR,
     device_id: str | Unset = UNSET,
+    external_provider_token: str | Unset = UNSET,
+    external_provider_type: str | Unset = UNSET,
 ) -> Response[UserLoginResult]:
     """Verify a User login's second factor.
 
@@ -66,17 +74,27 @@ async def asyncio_detailed(
         verification_code: the code from the authenticator app or e-mail.
         mfa_type: ``"TOTP_AUTHENTICATOR"`` (default) or ``"EMAIL"``.
         device_id: the device, when the login comes from one.
+        external_provider_token: a token from an external identity provider (a secret:
+            never shown in reprs, logs or messages); sent only when given.
+        external_provider_type: that provider (the reference documents "GOOGLE");
+            sent only when given.
 
     Returns:
         The response with a usable User token.
 
     Raises:
-        InvalidArgumentError: a bad ``mfa_type`` or an empty code (nothing is sent).
+        InvalidArgumentError: a bad ``mfa_type``, or an empty code or other argument
+            (nothing is sent).
         AuthenticationError: a wrong code or an expired login token.
         APIError: any other failure.
     """
     request = _get_kwargs(
-        token=token, verification_code=verification_code, mfa_type=mfa_type, device_id=device_id
+        token=token,
+        verification_code=verification_code,
+        mfa_type=mfa_type,
+        device_id=device_id,
+        external_provider_token=external_provider_token,
+        external_provider_type=external_provider_type,
     )
     return _build_response(await client.send(request))
 
@@ -88,6 +106,8 @@ async def asyncio(
     verification_code: str,
     mfa_type: MfaType | str = MfaType.TOTP_AUTHENTICATOR,
     device_id: str | Unset = UNSET,
+    external_provider_token: str | Unset = UNSET,
+    external_provider_type: str | Unset = UNSET,
 ) -> UserLoginResult:
     """Verify a User login's second factor; see :func:`asyncio_detailed`."""
     response = await asyncio_detailed(
@@ -96,5 +116,7 @@ async def asyncio(
         verification_code=verification_code,
         mfa_type=mfa_type,
         device_id=device_id,
+        external_provider_token=external_provider_token,
+        external_provider_type=external_provider_type,
     )
     return response.parsed

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..._exceptions import InvalidArgumentError
 from ..._http import Request, RetryPolicy
-from ..._types import UNSET
+from ..._types import UNSET, Unset
 from ..._validation import check_enum, check_uuid
 from ...models.automation import ScheduleAction
 
@@ -19,16 +19,28 @@ def action_request(
     path: str,
     *,
     diagram_id: str | uuid.UUID,
-    schedule_action: ScheduleAction | str | None = None,
+    schedule_action: ScheduleAction | str | Unset | None = None,
     retry_unsafe: bool = False,
 ) -> Request:
     """A POST to a workflow action.
 
     State-changing calls are retried only when the request is known not to have reached
     the server, or after a 429, unless ``retry_unsafe`` says a repeat is harmless to you.
+
+    Args:
+        path: the action's path template.
+        diagram_id: the workflow.
+        schedule_action: ``None`` for the actions without a body (stop, schedule on/off).
+            Run and pause take a JSON body: ``{"scheduleAction": ...}``, or ``{}`` when
+            it is ``UNSET``, so that the server's own default applies (none is
+            documented); an empty object rather than no body, which a server expecting
+            one would refuse.
+        retry_unsafe: see above.
     """
     body: Any = UNSET
-    if schedule_action is not None:
+    if isinstance(schedule_action, Unset):
+        body = {}
+    elif schedule_action is not None:
         action = check_enum("schedule_action", schedule_action, ScheduleAction)
         body = {"scheduleAction": action.value}
     if not isinstance(retry_unsafe, bool):

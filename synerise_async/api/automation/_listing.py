@@ -34,6 +34,11 @@ class WorkflowFilters(TypedDict, total=False):
         sort_by: a sort clause such as ``"createdTime:desc"``.
         search: text to find in workflow names and authors' e-mail addresses.
         directory_id: the UUID of a directory.
+        block_types: workflows with a block of any of these types (``blockTypes``): a
+            list, or one type as a string. Sent as one comma-separated parameter, which
+            the reference allows (it may also be repeated).
+        triggers_on_event: workflows triggered by this event (``triggersOnEvent``).
+        generates_event: workflows that generate this event (``generatesEvent``).
     """
 
     status: WorkflowStatusFilter | str
@@ -42,6 +47,9 @@ class WorkflowFilters(TypedDict, total=False):
     sort_by: str
     search: str
     directory_id: str | uuid.UUID
+    block_types: Sequence[str] | str
+    triggers_on_event: str
+    generates_event: str
 
 
 class WorkflowFiltersV2(WorkflowFilters, total=False):
@@ -78,12 +86,22 @@ def workflow_query(
         query["search"] = check_str("search", filters["search"])
     if "directory_id" in filters:
         query["directoryId"] = check_uuid("directory_id", filters["directory_id"])
+    if "block_types" in filters:
+        query["blockTypes"] = _comma_separated("block_types", filters["block_types"], "type")
+    if "triggers_on_event" in filters:
+        query["triggersOnEvent"] = check_str("triggers_on_event", filters["triggers_on_event"])
+    if "generates_event" in filters:
+        query["generatesEvent"] = check_str("generates_event", filters["generates_event"])
     if "tags" in filters:
-        tags = check_str_list("tags", filters["tags"])  # type: ignore[typeddict-item]
-        if not tags:
-            raise InvalidArgumentError("tags", "must name at least one tag")
-        query["tags"] = ",".join(tags)
+        query["tags"] = _comma_separated("tags", filters["tags"], "tag")  # type: ignore[typeddict-item]
     return query
+
+
+def _comma_separated(name: str, value: object, item: str) -> str:
+    values = check_str_list(name, value)
+    if not values:
+        raise InvalidArgumentError(name, f"must name at least one {item}")
+    return ",".join(values)
 
 
 def workflow_page(raw: RawResponse, *, page: int, limit: int) -> Page[Workflow]:

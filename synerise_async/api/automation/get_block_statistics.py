@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 from ..._exceptions import InvalidArgumentError
 from ..._http import Request
 from ..._serde import structure_response
-from ..._types import RawResponse, Response
-from ..._validation import check_enum, check_str, check_uuid
+from ..._types import UNSET, RawResponse, Response, Unset
+from ..._validation import check_str, check_uuid
 from ...models.automation import BlockStatistics, TimePeriod
 from .._paths import BLOCK_STATISTICS
+from ._statistics import period_query
 
 if TYPE_CHECKING:
     from ..._client import SyneriseClient
@@ -26,7 +27,7 @@ def _get_kwargs(
     *,
     diagram_id: str | uuid.UUID,
     block_id: str,
-    time_period: TimePeriod | str = TimePeriod.PREVIOUS_DAY,
+    time_period: TimePeriod | str | Unset = UNSET,
 ) -> Request:
     block = check_str("block_id", block_id)
     if "/" in block or block in (".", ".."):
@@ -41,7 +42,7 @@ def _get_kwargs(
             # be resolved by URL normalisation to the workflow's statistics, so it is refused.
             block_id=urllib.parse.quote(block, safe=""),
         ),
-        params={"timePeriod": check_enum("time_period", time_period, TimePeriod).value},
+        params=period_query(time_period),
     )
 
 
@@ -58,7 +59,7 @@ async def asyncio_detailed(
     client: SyneriseClient,
     diagram_id: str | uuid.UUID,
     block_id: str,
-    time_period: TimePeriod | str = TimePeriod.PREVIOUS_DAY,
+    time_period: TimePeriod | str | Unset = UNSET,
 ) -> Response[BlockStatistics]:
     """Get one block's statistics for a period.
 
@@ -66,7 +67,9 @@ async def asyncio_detailed(
         client: a client authenticated as a Workspace, a User in a Workspace, or Basic.
         diagram_id: the workflow's UUID.
         block_id: the block's id (a key of ``WorkflowStatistics.blocks``).
-        time_period: "currentHour", "currentDay", "previousHour" or "previousDay" (default).
+        time_period: "currentHour", "currentDay", "previousHour" or "previousDay". Left
+            out of the query by default, so the server's own default applies; the
+            reference documents none.
 
     Returns:
         The response with the block's statistics as ``parsed``.
@@ -85,7 +88,7 @@ async def asyncio(
     client: SyneriseClient,
     diagram_id: str | uuid.UUID,
     block_id: str,
-    time_period: TimePeriod | str = TimePeriod.PREVIOUS_DAY,
+    time_period: TimePeriod | str | Unset = UNSET,
 ) -> BlockStatistics:
     """Get one block's statistics for a period; see :func:`asyncio_detailed`."""
     response = await asyncio_detailed(

@@ -11,22 +11,23 @@ from typing import TYPE_CHECKING
 
 from ..._http import Request
 from ..._serde import structure_response
-from ..._types import RawResponse, Response
-from ..._validation import check_enum, check_uuid
+from ..._types import UNSET, RawResponse, Response, Unset
+from ..._validation import check_uuid
 from ...models.automation import TimePeriod, WorkflowStatistics
 from .._paths import WORKFLOW_STATISTICS
+from ._statistics import period_query
 
 if TYPE_CHECKING:
     from ..._client import SyneriseClient
 
 
 def _get_kwargs(
-    *, diagram_id: str | uuid.UUID, time_period: TimePeriod | str = TimePeriod.PREVIOUS_DAY
+    *, diagram_id: str | uuid.UUID, time_period: TimePeriod | str | Unset = UNSET
 ) -> Request:
     return Request(
         method="GET",
         path=WORKFLOW_STATISTICS.format(workflow_id=check_uuid("diagram_id", diagram_id)),
-        params={"timePeriod": check_enum("time_period", time_period, TimePeriod).value},
+        params=period_query(time_period),
     )
 
 
@@ -42,14 +43,16 @@ async def asyncio_detailed(
     *,
     client: SyneriseClient,
     diagram_id: str | uuid.UUID,
-    time_period: TimePeriod | str = TimePeriod.PREVIOUS_DAY,
+    time_period: TimePeriod | str | Unset = UNSET,
 ) -> Response[WorkflowStatistics]:
     """Get a workflow's statistics for a period.
 
     Args:
         client: a client authenticated as a Workspace, a User in a Workspace, or Basic.
         diagram_id: the workflow's UUID.
-        time_period: "currentHour", "currentDay", "previousHour" or "previousDay" (default).
+        time_period: "currentHour", "currentDay", "previousHour" or "previousDay". Left
+            out of the query by default, so the server's own default applies; the
+            reference documents none.
 
     Returns:
         The response with the statistics as ``parsed``.
@@ -67,7 +70,7 @@ async def asyncio(
     *,
     client: SyneriseClient,
     diagram_id: str | uuid.UUID,
-    time_period: TimePeriod | str = TimePeriod.PREVIOUS_DAY,
+    time_period: TimePeriod | str | Unset = UNSET,
 ) -> WorkflowStatistics:
     """Get a workflow's statistics for a period; see :func:`asyncio_detailed`."""
     response = await asyncio_detailed(client=client, diagram_id=diagram_id, time_period=time_period)

@@ -50,7 +50,8 @@ async def asyncio_detailed(
         page: the page number, from 1.
         limit: the page size (not a total).
         **filters: ``status``, ``sort``, ``order``, ``sort_by``, ``search``,
-            ``directory_id``, ``tags`` (see :class:`WorkflowFiltersV2`).
+            ``directory_id``, ``block_types``, ``triggers_on_event``,
+            ``generates_event``, ``tags`` (see :class:`WorkflowFiltersV2`).
 
     Returns:
         The response with the :class:`~synerise_async.Page` as ``parsed``.

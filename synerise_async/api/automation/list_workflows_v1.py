@@ -51,7 +51,8 @@ async def asyncio_detailed(
         page: the page number, from 1.
         limit: the page size (not a total).
         **filters: ``status``, ``sort``, ``order``, ``sort_by``, ``search``,
-            ``directory_id`` (see :class:`WorkflowFilters`).
+            ``directory_id``, ``block_types``, ``triggers_on_event``,
+            ``generates_event`` (see :class:`WorkflowFilters`).
 
     Returns:
         The response with the :class:`~synerise_async.Page` as ``parsed``.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from ..._types import RawResponse, Response
+from ..._types import UNSET, RawResponse, Response, Unset
 from ...models.automation import ScheduleAction
 from .._paths import PAUSE_WORKFLOW
 from ._actions import action_request
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def _get_kwargs(
     *,
     diagram_id: str | uuid.UUID,
-    schedule_action: ScheduleAction | str = ScheduleAction.NO_ACTION,
+    schedule_action: ScheduleAction | str | Unset = UNSET,
     retry_unsafe: bool = False,
 ) -> Request:
     return action_request(
@@ -46,7 +46,7 @@ async def asyncio_detailed(
     *,
     client: SyneriseClient,
     diagram_id: str | uuid.UUID,
-    schedule_action: ScheduleAction | str = ScheduleAction.NO_ACTION,
+    schedule_action: ScheduleAction | str | Unset = UNSET,
     retry_unsafe: bool = False,
 ) -> Response[None]:
     """Pause a workflow.
@@ -54,7 +54,9 @@ async def asyncio_detailed(
     Args:
         client: a client authenticated as a Workspace, a User in a Workspace, or Basic.
         diagram_id: the workflow's UUID.
-        schedule_action: what to do with the schedule: "On", "Off" or "NoAction" (default).
+        schedule_action: what to do with the schedule: "On", "Off" or "NoAction". Left
+            out by default (the body is ``{}``), so the server's own default applies;
+            the reference documents none.
         retry_unsafe: also retry after a timeout or a 5xx, when the request may already
             have been carried out (default: only when it surely was not, or after a 429).
 
@@ -77,7 +79,7 @@ async def asyncio(
     *,
     client: SyneriseClient,
     diagram_id: str | uuid.UUID,
-    schedule_action: ScheduleAction | str = ScheduleAction.NO_ACTION,
+    schedule_action: ScheduleAction | str | Unset = UNSET,
     retry_unsafe: bool = False,
 ) -> None:
     """Pause a workflow. See :func:`asyncio_detailed`."""

@@ -33,10 +33,10 @@ async def asyncio_detailed(*, client: SyneriseClient) -> Response[tuple[Workspac
     """List the ids of the Workspaces the User can access.
 
     Args:
-        client: a client authenticated as list_workspace_ids0.
+        client: a client authenticated as a User (operating across Workspaces).
 
     Returns:
-        The response with list_workspace_ids1 as ``parsed``.
+        The response with the Workspaces' ids as ``parsed``.
 
     Raises:
         APIError: (a subclass of) when the request fails.

@@ -81,6 +81,11 @@ def _rejections() -> list[Any]:
         cases.append(_param(module, {"search": 3}, "search"))
         cases.append(_param(module, {"sort_by": ""}, "sort_by"))
         cases.append(_param(module, {"colour": "red"}, "colour"))
+        for block_types in ([], [""], ["SendEmail,Webhook"], "a,b", [1], None, 5, ["ok", None]):
+            cases.append(_param(module, {"block_types": block_types}, "block_types"))
+        for event in ("", None, 3, ["page.visit"]):
+            cases.append(_param(module, {"triggers_on_event": event}, "triggers_on_event"))
+            cases.append(_param(module, {"generates_event": event}, "generates_event"))
     for tags in ([], [""], ["a,b"], "a,b", [1], None, 5, ["ok", None]):
         cases.append(_param(list_workflows, {"tags": tags}, "tags"))
     cases.append(_param(list_workflows_v1, {"tags": ["promo"]}, "tags"))  # a v2-only filter
@@ -247,7 +252,7 @@ async def test_tags_are_sent_comma_separated_and_filter_on_the_server(
 
 
 @pytest.mark.parametrize("module", [get_workflow_statistics, get_block_statistics])
-async def test_time_period_accepts_the_member_or_its_exact_string(
+async def test_time_period_accepts_the_member_or_its_exact_string_and_is_left_out_when_omitted(
     fake: FakeSynerise, client: SyneriseClient, module: ModuleType
 ) -> None:
     diagram_id = fake.workflows()[0]["diagramId"]
@@ -265,12 +270,15 @@ async def test_time_period_accepts_the_member_or_its_exact_string(
     kwargs = {"diagram_id": diagram_id}
     if module is get_block_statistics:
         kwargs["block_id"] = block_id
-    await module.asyncio(client=client, **kwargs)
-    assert fake.requests[-1].query == {"timePeriod": "previousDay"}  # the default
+    omitted = await module.asyncio(client=client, **kwargs)
+    # Left out, not invented: the server's own default applies (the fake's: previousDay).
+    assert fake.requests[-1].query == {}
+    explicit = await module.asyncio(client=client, **kwargs, time_period=TimePeriod.PREVIOUS_DAY)
+    assert omitted == explicit
 
 
 @pytest.mark.parametrize("module", [run_workflow, pause_workflow])
-async def test_schedule_action_accepts_the_member_or_its_exact_string(
+async def test_schedule_action_accepts_the_member_or_its_exact_string_and_is_left_out_when_omitted(
     client: SyneriseClient,
     fake: FakeSynerise,
     by_status: Callable[[str], str],
@@ -281,8 +289,15 @@ async def test_schedule_action_accepts_the_member_or_its_exact_string(
         for given in (member, member.value):
             await module.asyncio(client=client, diagram_id=diagram_id, schedule_action=given)
             assert fake.requests[-1].body == {"scheduleAction": member.value}
+    schedule = next(w for w in fake.workflows() if w["diagramId"] == diagram_id)["scheduleStatus"]
     await module.asyncio(client=client, diagram_id=diagram_id)
-    assert fake.requests[-1].body == {"scheduleAction": "NoAction"}  # the default
+    # Left out, not invented: the body is {} and the server's own default applies (the
+    # fake's: NoAction, the schedule is left as it was).
+    assert fake.requests[-1].body == {}
+    assert (
+        next(w for w in fake.workflows() if w["diagramId"] == diagram_id)["scheduleStatus"]
+        == schedule
+    )
 
 
 @pytest.mark.parametrize("module", WORKFLOW_SCOPED)

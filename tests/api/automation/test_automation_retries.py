@@ -210,7 +210,7 @@ async def reads(fake: FakeSynerise) -> dict[str, tuple[str, Read]]:
     workflows = fake.workflows()
     data_run = next(w["diagramId"] for w in workflows if w["hasTransformation"])
     async with SyneriseClient(
-        BasicAuth(fake.workspace.basic_guid, fake.workspace.api_key), base_url=fake.url
+        BasicAuth(fake.workspace.guid, fake.workspace.api_key), base_url=fake.url
     ) as probe:
         stats = await get_workflow_statistics.asyncio(client=probe, diagram_id=data_run)
     block_id = next(iter(stats.blocks))

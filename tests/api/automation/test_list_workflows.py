@@ -167,7 +167,7 @@ async def test_filters_are_applied_by_the_server(
 
 
 async def test_basic_auth_lists_without_a_login(fake: FakeSynerise) -> None:
-    auth = BasicAuth(fake.workspace.basic_guid, fake.workspace.api_key)
+    auth = BasicAuth(fake.workspace.guid, fake.workspace.api_key)
     async with SyneriseClient(auth, base_url=fake.url) as client:
         page = await list_workflows.asyncio(client=client, limit=5)
     assert len(page.items) == 5
@@ -175,7 +175,7 @@ async def test_basic_auth_lists_without_a_login(fake: FakeSynerise) -> None:
 
 
 async def test_wrong_basic_credentials_are_an_authentication_error(fake: FakeSynerise) -> None:
-    auth = BasicAuth(fake.workspace.basic_guid, "not-the-key")
+    auth = BasicAuth(fake.workspace.guid, "not-the-key")
     async with SyneriseClient(auth, base_url=fake.url) as client:
         with pytest.raises(AuthenticationError) as info:
             await list_workflows.asyncio(client=client)

@@ -48,10 +48,10 @@ async def test_run_resumes_a_paused_workflow(
     assert (response.status_code, response.parsed, response.content) == (200, None, b"")
     recorded = fake.requests[-1]
     assert (recorded.method, recorded.path) == ("POST", BASE.format(diagram_id) + "/run")
-    assert recorded.body == {"scheduleAction": "NoAction"}
+    assert recorded.body == {}  # scheduleAction left out: the server's default (NoAction here)
     after = state(fake, diagram_id)
     assert after["status"] == "Active"
-    assert after["scheduleStatus"] == before["scheduleStatus"]  # NoAction
+    assert after["scheduleStatus"] == before["scheduleStatus"]
     assert after["updated"] >= before["updated"]
 
 
@@ -138,7 +138,7 @@ async def test_actions_work_with_basic_auth(
     fake: FakeSynerise, by_status: Callable[[str], str]
 ) -> None:
     diagram_id = by_status("Active")
-    auth = BasicAuth(fake.workspace.basic_guid, fake.workspace.api_key)
+    auth = BasicAuth(fake.workspace.guid, fake.workspace.api_key)
     async with SyneriseClient(auth, base_url=fake.url) as client:
         await pause_workflow.asyncio(client=client, diagram_id=diagram_id)
         await run_workflow.asyncio(client=client, diagram_id=diagram_id)

@@ -122,7 +122,7 @@ async def test_a_block_id_stays_one_path_segment(
         await get_block_statistics.asyncio(client=client, diagram_id=diagram_id, block_id=block_id)
     recorded = fake.requests[-1]
     assert recorded.path == f"/automation-brain/diagrams/{diagram_id}/blocks/{block_id}/statistics"
-    assert recorded.query == {"timePeriod": "previousDay"}
+    assert recorded.query == {}  # timePeriod left out
     assert info.value.body is not None
     assert info.value.body.message == f"Block {block_id} not found in workflow {diagram_id}"
 
@@ -208,3 +208,47 @@ async def test_last_run_of_a_workflow_without_data_stages_is_not_found(
         await get_last_run_logs.asyncio(client=client, diagram_id=plain)
     assert info.value.body is not None
     assert info.value.body.message == f"Workflow {plain} has no data-processing runs"
+
+
+async def test_the_fake_sends_pending_as_documented_and_it_is_the_member(
+    fake: FakeSynerise, client: SyneriseClient
+) -> None:
+    pending = 0
+    for diagram_id in transformation_workflows(fake):
+        response = await get_last_run_logs.asyncio_detailed(
+            client=client, diagram_id=diagram_id, limit=1
+        )
+        wire = json.loads(response.content)
+        assert response.parsed.pipeline_response is not None
+        for name, stage in response.parsed.pipeline_response.stages():
+            if wire["pipelineResponse"][name]["status"] == "Pending":  # the reference's casing
+                assert stage.status is RunStatus.PENDING
+                pending += 1
+        assert "PENDING" not in response.content.decode()
+    assert pending, "the seed should include a pending stage"
+
+
+@pytest.mark.parametrize("received", ["Pending", "PENDING", "pending", "pEnDiNg"])
+async def test_a_run_status_in_any_case_is_the_member_over_http(
+    fake: FakeSynerise, client: SyneriseClient, received: str
+) -> None:
+    diagram_id = transformation_workflows(fake)[0]
+    stage = {"status": received.swapcase(), "logs": []}
+    body = {
+        "startTime": 1643632645.109412,
+        "runId": "run-1",
+        "overallRunStatus": received,
+        "pipelineResponse": {"importData": stage, "transformData": stage},
+    }
+    path = f"/morph/logs/automation/{diagram_id}/last-run/with-stages"
+    fake.faults.body(body, path=path)
+    run = await get_last_run_logs.asyncio(client=client, diagram_id=diagram_id)
+    assert run.overall_run_status is RunStatus.PENDING
+    assert run.overall_run_status.value == "Pending"
+    assert run.pipeline_response is not None
+    for _, decoded in run.pipeline_response.stages():
+        assert decoded.status is RunStatus.PENDING
+    fake.faults.body({**body, "overallRunStatus": "Pending_Review"}, path=path)
+    unknown = await get_last_run_logs.asyncio(client=client, diagram_id=diagram_id)
+    assert unknown.overall_run_status == "Pending_Review"  # kept as received
+    assert unknown.overall_run_status is not None and not unknown.overall_run_status.is_known
