@@ -186,6 +186,9 @@ def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
     return member
 
 
+_UNIONS = (typing.Union, types.UnionType)
+
+
 def _is_optional(tp: Any) -> bool:
     args = typing.get_args(tp) if typing.get_origin(tp) in _UNIONS else ()
     return len(args) == 2 and type(None) in args and scalar_union_members(tp) is None
@@ -198,9 +201,6 @@ def _is_tuple(tp: Any) -> bool:
 
 def _is_mapping(tp: Any) -> bool:
     return typing.get_origin(tp) in (dict, Mapping) and len(typing.get_args(tp)) == 2
-
-
-_UNIONS = (typing.Union, types.UnionType)
 
 
 def _items_failed(
