@@ -65,12 +65,10 @@ from ._exceptions import ResponseValidationError
 from ._fastpath import compile_structure, scalar_union_members
 from ._types import RawResponse, Unset, member_of
 from .models._fields import EXTRA_KEYS, collect_extra_keys
-from .models._fields import extra_keys_field as extra_keys_field  # the field lives with the models
 
 __all__ = [
     "WIRE_NAMES",
     "dumps",
-    "extra_keys_field",
     "loads",
     "structure",
     "structure_data",
