@@ -12,8 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synerise_async import APIConnectionError, AsyncPaginator, InvalidArgumentError, Page
-from synerise_async._exceptions import RequestInfo
+from synerise_async import (
+    APIConnectionError,
+    AsyncPaginator,
+    InvalidArgumentError,
+    Page,
+    RequestInfo,
+)
 
 
 class Source:

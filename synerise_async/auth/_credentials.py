@@ -26,7 +26,8 @@ import attrs
 from .._config import ClientConfig
 from .._exceptions import AuthenticationError, InvalidArgumentError
 from .._http import Authorization, Authorizer
-from .._types import Response, redact
+from .._redaction import redact
+from .._types import Response
 from .._validation import check_credential, check_enum, check_str, check_uuid
 from ..models.auth import IdentityProvider, MfaType
 from ._session import SessionToken, TokenSession

@@ -48,7 +48,7 @@ from .._exceptions import (
     TokenRefreshError,
 )
 from .._http import REFRESHING, RETRYABLE_STATUSES, Authorization, is_token_problem
-from .._types import Redacted
+from .._redaction import Redacted
 from .._validation import has_control_character
 from ._tokens import IssuedToken, token_timing
 
