@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from synerise_async import RequestInfo, ResponseValidationError
+from synerise_async import RawResponse, RequestInfo, ResponseValidationError
 from synerise_async._serde import _detailed, dumps, structure, structure_response
-from synerise_async._types import RawResponse
 from synerise_async.models import (
     CurrentWorkspace,
     LastRunLogs,

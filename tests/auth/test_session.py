@@ -11,11 +11,14 @@ import contextlib
 
 import pytest
 
-from synerise_async import ClientConfig, ClientStateError, LoginRefusedError, TokenRefreshError
-from synerise_async._exceptions import (
+from synerise_async import (
     AuthenticationError,
+    ClientConfig,
+    ClientStateError,
     InternalServerError,
+    LoginRefusedError,
     RequestInfo,
+    TokenRefreshError,
 )
 from synerise_async.auth import IssuedToken, SessionToken, TokenSession
 from synerise_async.auth._tokens import token_timing
