@@ -59,6 +59,7 @@ from .._exceptions import (
     AuthenticationError,
     InvalidArgumentError,
     NotFoundError,
+    PageError,
     TokenRefreshError,
 )
 from .._http import RETRYABLE_STATUSES
@@ -397,7 +398,8 @@ class _Auditor:
                 raise
             except APIError as exc:
                 failures += 1
-                start_page = exc.resume_page or start_page
+                if isinstance(exc, PageError):
+                    start_page = exc.resume_page
                 if failures >= LISTING_ATTEMPTS:
                     logger.info(
                         "gave up listing %s at page %d after %d tries: %s",
