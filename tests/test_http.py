@@ -256,6 +256,24 @@ async def test_cancellation_leaves_no_connection_or_slot(
         assert (await get_current_workspace.asyncio(client=client)).selected
 
 
+async def test_the_connection_check_sees_a_connection_still_held(
+    fake: FakeSynerise, pool: Pool
+) -> None:
+    # The check above proves nothing unless it fails when a connection is kept.
+    fake.faults.delay(5, path=CURRENT)
+    async with asyncio.timeout(10):
+        held = asyncio.create_task(pool.session.get(fake.url + CURRENT))
+        for _ in range(500):  # until it is in flight: taken from the pool, not given back
+            if fake.requests:
+                break
+            await asyncio.sleep(0.01)
+        with pytest.raises(AssertionError, match="still holds 1 connection"):
+            await pool.assert_all_returned()
+        held.cancel()
+        await asyncio.gather(held, return_exceptions=True)
+        await pool.assert_all_returned()
+
+
 async def test_attempts_and_retries_are_logged_without_secrets(
     fake: FakeSynerise, fast: ClientConfig, caplog: pytest.LogCaptureFixture
 ) -> None:
