@@ -16,6 +16,7 @@ when it configured none.
 import logging as _logging
 
 from ._client import SyneriseClient
+from ._clock import Clock
 from ._config import DEFAULT_BASE_URL, REGIONS, ClientConfig
 from ._exceptions import (
     APIConnectionError,
@@ -63,6 +64,7 @@ __all__ = [
     "ClientConfig",
     "ClientStateError",
     "ClientStats",
+    "Clock",
     "ConflictError",
     "Credentials",
     "ErrorBody",

@@ -15,6 +15,7 @@ from synerise_async import (
     AuthenticationError,
     ClientConfig,
     ClientStateError,
+    Clock,
     InternalServerError,
     LoginRefusedError,
     RequestInfo,
@@ -61,7 +62,7 @@ def make(clock: FakeClock, source: Source, **config: object) -> TokenSession:
         source,
         config=ClientConfig(**config),  # type: ignore[arg-type]
         name="test",
-        clock=clock,
+        clock=Clock(monotonic=clock),
     )
 
 
@@ -268,7 +269,7 @@ async def test_an_implausible_lifetime_means_the_default_and_one_login_per_token
         calls += 1
         return IssuedToken(value=f"t{calls}", expiration=expiration, created_ms=created_ms)
 
-    session = TokenSession(fetch, config=ClientConfig(), name="odd", clock=clock)
+    session = TokenSession(fetch, config=ClientConfig(), name="odd", clock=Clock(monotonic=clock))
     with caplog.at_level("WARNING", logger="synerise_async.auth"):
         tokens = [await session.get_token() for _ in range(100)]
     assert calls == 1
@@ -339,7 +340,7 @@ async def test_fixed_token_session_reports_expiry_instead_of_renewing() -> None:
     clock = FakeClock()
     source = Source(clock, lifetime=10)
     session = TokenSession(
-        source, config=ClientConfig(), name="fixed", renewable=False, clock=clock
+        source, config=ClientConfig(), name="fixed", renewable=False, clock=Clock(monotonic=clock)
     )
     token = await session.get_token()
     assert not session.invalidate(token.header())
