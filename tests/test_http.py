@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import attrs
 import pytest
+from _pool import Pool
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -214,8 +215,8 @@ async def test_truncated_body_is_a_connection_error_and_retried(
 async def test_wrong_shape_names_the_field_path(fake: FakeSynerise, fast: ClientConfig) -> None:
     async with client_for(fake, fast) as client:
         raw = await client.send(Request(method="GET", path="/automation-brain/v2/diagrams"))
+    from synerise_async import RawResponse
     from synerise_async._serde import structure_response
-    from synerise_async._types import RawResponse
     from synerise_async.models import WorkflowList
 
     bad = RawResponse(
@@ -233,28 +234,47 @@ async def test_wrong_shape_names_the_field_path(fake: FakeSynerise, fast: Client
 
 
 async def test_cancellation_leaves_no_connection_or_slot(
-    fake: FakeSynerise, fast: ClientConfig
+    fake: FakeSynerise, fast: ClientConfig, pool: Pool
 ) -> None:
-    async with client_for(fake, fast) as client:
+    client = SyneriseClient(
+        WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=fast, session=pool.session
+    )
+    async with client:
         await get_current_workspace.asyncio(client=client)
         fake.faults.delay(5, count=20, path=CURRENT)
         tasks = [
             asyncio.create_task(get_current_workspace.asyncio(client=client)) for _ in range(20)
         ]
         await asyncio.sleep(0.2)
-        limiter = client._shared.limiter  # type: ignore[union-attr]
+        limiter = client.limiter
         assert limiter.in_use == fast.max_concurrency
         for task in tasks:
             task.cancel()
         results = await asyncio.gather(*tasks, return_exceptions=True)
         assert all(isinstance(r, asyncio.CancelledError) for r in results)
         assert limiter.in_use == 0
-        connector = client._shared.session.connector  # type: ignore[union-attr]
-        assert connector is not None
-        assert len(connector._acquired) == 0  # type: ignore[attr-defined]
+        await pool.assert_all_returned()
         fake.faults.clear()
         # The client still works: nothing was poisoned.
         assert (await get_current_workspace.asyncio(client=client)).selected
+
+
+async def test_the_connection_check_sees_a_connection_still_held(
+    fake: FakeSynerise, pool: Pool
+) -> None:
+    # The check above proves nothing unless it fails when a connection is kept.
+    fake.faults.delay(5, path=CURRENT)
+    async with asyncio.timeout(10):
+        held = asyncio.create_task(pool.session.get(fake.url + CURRENT))
+        for _ in range(500):  # until it is in flight: taken from the pool, not given back
+            if fake.requests:
+                break
+            await asyncio.sleep(0.01)
+        with pytest.raises(AssertionError, match="still holds 1 connection"):
+            await pool.assert_all_returned()
+        held.cancel()
+        await asyncio.gather(held, return_exceptions=True)
+        await pool.assert_all_returned()
 
 
 async def test_attempts_and_retries_are_logged_without_secrets(
