@@ -4,6 +4,7 @@ with the argument's name and, for enums, every allowed value."""
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from collections.abc import Iterable
 from typing import TypeVar
@@ -52,11 +53,17 @@ def _known_values(enum_type: type[E]) -> dict[object, E]:
     return known  # type: ignore[return-value]
 
 
+#: A UUID string already in canonical form: returned as it is, without parsing it.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def check_uuid(name: str, value: object) -> str:
     """Accept a UUID or its string form; return the canonical lower-case string."""
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, str):
+        if type(value) is str and _CANONICAL_UUID.fullmatch(value):
+            return value
         try:
             return str(uuid.UUID(value))
         except ValueError:
