@@ -194,7 +194,7 @@ async def test_listing_enums_accept_the_member_or_its_exact_string(
         for given in (member, member.value):
             await module.asyncio(client=client, limit=1, **{argument: given})
             assert fake.requests[-1].query[wire] == member.value
-            assert fake.requests[-1].status == 200
+            assert fake.requests[-1].status_code == 200
 
 
 async def test_listing_query_names_and_values_on_the_wire(
@@ -227,7 +227,7 @@ async def test_listing_query_names_and_values_on_the_wire(
         "directoryId": directory,  # canonical lower-case form
         "tags": "promo,test",
     }
-    assert recorded.status == 200
+    assert recorded.status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -315,7 +315,7 @@ async def test_ids_are_checked_as_uuids_and_sent_canonical(
     for given in (canonical.upper(), uuid.UUID(canonical), "{" + canonical + "}"):
         await module.asyncio(client=client, diagram_id=given)
         assert canonical in fake.requests[-1].path
-        assert fake.requests[-1].status in (200, 204)
+        assert fake.requests[-1].status_code in (200, 204)
 
 
 async def test_last_run_limit_bounds_are_inclusive(
@@ -325,6 +325,6 @@ async def test_last_run_limit_bounds_are_inclusive(
     for limit in (1, 5000):
         await get_last_run_logs.asyncio(client=client, diagram_id=diagram_id, limit=limit)
         assert fake.requests[-1].query == {"limit": str(limit)}
-        assert fake.requests[-1].status == 200
+        assert fake.requests[-1].status_code == 200
     await get_last_run_logs.asyncio(client=client, diagram_id=diagram_id)
     assert fake.requests[-1].query == {"limit": "500"}  # the API's default, sent explicitly

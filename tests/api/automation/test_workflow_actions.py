@@ -142,7 +142,7 @@ async def test_actions_work_with_basic_auth(
     async with SyneriseClient(auth, base_url=fake.url) as client:
         await pause_workflow.asyncio(client=client, diagram_id=diagram_id)
         await run_workflow.asyncio(client=client, diagram_id=diagram_id)
-    assert [(r.auth, r.status) for r in fake.requests] == [("basic", 200), ("basic", 200)]
+    assert [(r.auth, r.status_code) for r in fake.requests] == [("basic", 200), ("basic", 200)]
 
 
 def _call(module: ModuleType) -> Callable[..., Any]:
