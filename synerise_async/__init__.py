@@ -16,6 +16,7 @@ when it configured none.
 import logging as _logging
 
 from ._client import SyneriseClient
+from ._clock import Clock
 from ._config import DEFAULT_BASE_URL, REGIONS, ClientConfig
 from ._exceptions import (
     APIConnectionError,
@@ -32,6 +33,7 @@ from ._exceptions import (
     InvalidArgumentError,
     LoginRefusedError,
     NotFoundError,
+    PageError,
     PermissionDeniedError,
     RateLimitError,
     RequestInfo,
@@ -62,6 +64,7 @@ __all__ = [
     "ClientConfig",
     "ClientStateError",
     "ClientStats",
+    "Clock",
     "ConflictError",
     "Credentials",
     "ErrorBody",
@@ -72,6 +75,7 @@ __all__ = [
     "NotFoundError",
     "OpenEnum",
     "Page",
+    "PageError",
     "PermissionDeniedError",
     "ProfileAuth",
     "RateLimitError",

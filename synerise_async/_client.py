@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
 
@@ -18,14 +16,16 @@ import aiohttp
 import attrs
 from yarl import URL
 
+from ._clock import SYSTEM_CLOCK, Clock
 from ._config import DEFAULT_BASE_URL, REGIONS, ClientConfig
 from ._exceptions import ClientStateError, InvalidArgumentError
 from ._http import Authorizer, ClientStats, Pipeline, Request
 from ._limits import Limiter
 from ._types import RawResponse
 from ._validation import has_control_character
-from .auth._credentials import Credentials, UserAuth
-from .auth._session import TokenSession
+from .auth._credentials import BasicAuth, Credentials, FixedAuthorizer, TokenCredentials, UserAuth
+from .auth._session import SessionToken, TokenSession
+from .auth._tokens import IssuedToken
 
 __all__ = ["SyneriseClient"]
 
@@ -95,7 +95,9 @@ class SyneriseClient:
             ``config.allow_insecure_http`` is set.
         config: timeouts, retries, limits (see :class:`ClientConfig`).
         session: an aiohttp session you own; the client uses it and never closes it.
-        clock, wall_clock, sleep: injectable time sources, for tests.
+        clock: every time source the client uses (monotonic and wall time, sleep,
+            the backoff's jitter); the real ones by default. Tests pass a fake one,
+            e.g. :class:`synerise_async.testing.ManualClock`'s.
 
     Raises:
         InvalidArgumentError: an unusable ``base_url``.
@@ -108,11 +110,9 @@ class SyneriseClient:
         base_url: str = DEFAULT_BASE_URL,
         config: ClientConfig | None = None,
         session: aiohttp.ClientSession | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        if auth is not None and not isinstance(auth, Credentials):
+        if auth is not None and not isinstance(auth, TokenCredentials | BasicAuth):
             raise InvalidArgumentError(
                 "auth",
                 "must be WorkspaceAuth, UserAuth, ProfileAuth, BasicAuth, TokenAuth or None; "
@@ -127,10 +127,11 @@ class SyneriseClient:
             base_url, allow_insecure_http=self.config.allow_insecure_http
         )
         self.auth = auth
+        if not isinstance(clock, Clock):
+            raise InvalidArgumentError("clock", f"must be a Clock; got {type(clock).__name__}")
         self._given_session = session
-        self._clock = clock
-        self._wall_clock = wall_clock
-        self._sleep = sleep
+        #: The client's time sources (shared with its Workspace clients).
+        self.clock = clock
         self._shared: _Shared | None = None
         self._pipeline: Pipeline | None = None
         self._authorizer: Authorizer | None = None
@@ -183,8 +184,8 @@ class SyneriseClient:
         limiter = Limiter(
             self.config.max_concurrency,
             rate=self.config.max_requests_per_second,
-            clock=self._clock,
-            sleep=self._sleep,
+            clock=self.clock.monotonic,
+            sleep=self.clock.sleep,
         )
         self._start(_Shared(loop, session, owns, limiter, ClientStats()))
 
@@ -195,19 +196,31 @@ class SyneriseClient:
             base_url=self.base_url,
             config=self.config,
             limiter=shared.limiter,
-            clock=self._clock,
-            wall_clock=self._wall_clock,
-            sleep=self._sleep,
+            clock=self.clock,
             stats=shared.stats,
         )
-        if self.auth is not None:
-            self._authorizer = self.auth.authorizer(
-                self,
+        self._authorizer = self._make_authorizer()
+        self._pipeline.authorizer = self._authorizer
+
+    def _make_authorizer(self) -> Authorizer | None:
+        """A token session for token credentials, a fixed header for Basic."""
+        auth = self.auth
+        if isinstance(auth, TokenCredentials):
+            credentials = auth
+
+            async def fetch(current: SessionToken | None) -> IssuedToken:
+                return await credentials.obtain_token(self, current)
+
+            return TokenSession(
+                fetch,
                 config=self.config,
-                clock=self._clock,
-                wall_clock=self._wall_clock,
+                name=auth.description,
+                renewable=auth.can_renew,
+                clock=self.clock,
             )
-            self._pipeline.authorizer = self._authorizer
+        if isinstance(auth, BasicAuth):
+            return FixedAuthorizer(auth.authorization())
+        return None
 
     async def aclose(self) -> None:
         """Stop any token refresh and close the session if the client owns it. Idempotent."""
@@ -215,7 +228,7 @@ class SyneriseClient:
             return
         self._closed = True
         try:
-            if isinstance(self._authorizer, TokenSession):
+            if self._authorizer is not None:
                 await self._authorizer.aclose()
         finally:
             shared, self._shared, self._pipeline = self._shared, None, None
@@ -303,9 +316,7 @@ class SyneriseClient:
             auth,
             base_url=self.base_url,
             config=self.config,
-            clock=self._clock,
-            wall_clock=self._wall_clock,
-            sleep=self._sleep,
+            clock=self.clock,
         )
         child._parent = self
         child._start(self._shared)

@@ -61,7 +61,8 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 
 #: Retries after the first attempt (so at most ``1 + DEFAULT_MAX_RETRIES`` attempts).
 DEFAULT_MAX_RETRIES = 4
-#: Exponential backoff: attempt n waits uniform(0, min(cap, base * 2**n)) ("full jitter").
+#: Exponential backoff: retry n (1 for the first) waits uniform(0, min(cap, base * 2**(n-1)))
+#: ("full jitter"; ``_http.backoff_delay``).
 DEFAULT_BACKOFF_BASE = 0.5
 DEFAULT_BACKOFF_CAP = 8.0
 #: A ``Retry-After`` longer than this is not waited out: the error is raised instead.
@@ -217,7 +218,8 @@ class ClientConfig:
 
     - every attempt has its own ``timeout``; ``max_retries`` more attempts follow a
       retryable failure (connection errors, timeouts, 408, 429, 500, 502, 503, 504);
-    - the wait before a retry is uniform in ``[0, min(backoff_cap, backoff_base * 2**n))``,
+    - the wait before retry n (1 for the first) is uniform in
+      ``[0, min(backoff_cap, backoff_base * 2**(n - 1)))``,
       unless the server sent ``Retry-After``, which wins up to ``max_retry_after``;
     - at most ``max_concurrency`` requests are in flight, and at most
       ``max_requests_per_second`` start each second when that is set;

@@ -3,6 +3,7 @@
 ::
 
     SyneriseError
+    ├── PageError                     mixin: a failure that stopped a paginated walk; carries ``resume_page``
     ├── InvalidArgumentError          bad input, raised before any request (also a ValueError)
     ├── ClientStateError              client used outside ``async with``, after close, or on another loop
     ├── TokenRefreshError             no valid token could be obtained; ``__cause__`` says why
@@ -24,12 +25,20 @@
 connection) apart from "the server may have acted on it" (a timeout, a reset after
 sending, any status). No error message, repr or attribute carries a credential: the
 request is described by its method and URL only, and the URL never holds a secret.
+
+An error carries what it knows from the moment it is made: every attribute is a
+constructor argument, and nothing is set on an error after it was raised. A paginated
+walk that fails does not patch the failure either: it raises a new error of the same
+class that is also a :class:`PageError`, built from the original's fields plus
+``resume_page``, ``from`` the original (see :func:`page_error`). So
+``except RateLimitError`` around ``async for page in paginate(...)`` catches it as it
+catches the failure of a single call, and ``except PageError`` catches any failed walk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -48,12 +57,14 @@ __all__ = [
     "InvalidArgumentError",
     "LoginRefusedError",
     "NotFoundError",
+    "PageError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestInfo",
     "ResponseValidationError",
     "SyneriseError",
     "TokenRefreshError",
+    "page_error",
     "status_error",
 ]
 
@@ -155,14 +166,60 @@ class ErrorBody:
 
 
 class SyneriseError(Exception):
-    """Root of every error the SDK raises on purpose.
+    """Root of every error the SDK raises on purpose."""
+
+
+class PageError(SyneriseError):
+    """A failure that stopped a paginated walk, with the page that resumes it.
+
+    A walk never raises a bare ``PageError``: it raises the failure of a page's request
+    as an error of that failure's class that is also a ``PageError`` (a
+    :class:`RateLimitError` stays a ``RateLimitError``, shown under the same name), made
+    by :func:`page_error`. It has the original's message, attributes and notes, a note
+    naming the ``start_page`` that resumes the walk, and the original error as its
+    ``__cause__``.
 
     Attributes:
-        resume_page: set on an error raised in the middle of a paginated walk: the
-            ``start_page`` that resumes the walk where it stopped.
+        resume_page: the ``start_page`` that resumes the walk where it stopped: every
+            item comes out exactly once across the two walks.
     """
 
-    resume_page: int | None = None
+    def __init__(self, error: SyneriseError, *, resume_page: int) -> None:
+        Exception.__init__(self, *error.args)
+        # The original's fields as they are (they were all set when it was made); its
+        # notes copied, not shared, so that the note added here stays on this error.
+        self.__dict__.update(vars(error))
+        self.__notes__ = list(getattr(error, "__notes__", ()))
+        self.resume_page = resume_page
+        self.add_note(f"Resume the walk with start_page={resume_page}.")
+
+
+#: One walk-error class per error class, made on its first failed walk.
+_PAGE_ERROR_CLASSES: dict[type[SyneriseError], type[PageError]] = {}
+
+
+def _page_error_class(cls: type[SyneriseError]) -> type[PageError]:
+    if issubclass(cls, PageError):  # already a walk's error (a walk inside a fetch)
+        return cls
+    made = _PAGE_ERROR_CLASSES.get(cls)
+    if made is None:
+        namespace = {
+            "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__,
+            "__doc__": cls.__doc__,
+        }
+        made = cast("type[PageError]", type(cls.__name__, (PageError, cls), namespace))
+        _PAGE_ERROR_CLASSES[cls] = made
+    return made
+
+
+def page_error(error: SyneriseError, *, resume_page: int) -> PageError:
+    """The error a walk raises when fetching page ``resume_page`` failed with ``error``.
+
+    Its class is a subclass of both ``type(error)`` and :class:`PageError`, one per
+    class of error (made once, and named like it); raise it ``from error``.
+    """
+    return _page_error_class(type(error))(error, resume_page=resume_page)
 
 
 class InvalidArgumentError(SyneriseError, ValueError):
@@ -341,7 +398,9 @@ class RateLimitError(APIStatusError):
         retry_after: the server's requested wait in seconds (``Retry-After``), if it gave one.
     """
 
-    retry_after: float | None = None
+    def __init__(self, message: str, *, retry_after: float | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.retry_after = retry_after
 
 
 class InternalServerError(APIStatusError):
@@ -386,12 +445,14 @@ def status_error(
     detail = body.summary() if body is not None else ""
     message = f"HTTP {status_code}" + (f": {detail}" if detail else "")
     needs: dict[str, Any] = {}
-    if cls is PermissionDeniedError:
+    if cls is RateLimitError:
+        needs = {"retry_after": retry_after}
+    elif cls is PermissionDeniedError:
         needs = {"permission": permission, "role_group": role_group}
         if permission is not None:
             group = f" (User role group {role_group})" if role_group else ""
             message += f"; this operation needs the {permission} permission{group}"
-    error = cls(
+    return cls(
         message,
         request=request,
         status_code=status_code,
@@ -401,6 +462,3 @@ def status_error(
         attempts=attempts,
         **needs,
     )
-    if isinstance(error, RateLimitError):
-        error.retry_after = retry_after
-    return error

@@ -8,9 +8,11 @@
   ``Retry-After`` (seconds or HTTP date) wins up to the configured cap, and a 429's
   ``Retry-After`` holds the client's other requests too. Only idempotent requests are
   retried after they may have reached the server; any request is retried when it is
-  known not to have been sent, or after a 429. After a 401 (or a 403 whose body names a
+  known not to have been sent, or after a 429. The wait before each retry is the one
+  :func:`backoff_delay`. After a 401 (or a 403 whose body names a
   token problem) it invalidates the token only if it is still the one that failed, and
-  tries once more with a fresh one; never more than once. Token requests (logins,
+  tries once more with a fresh one; never more than once. Credentials that cannot renew
+  (a fixed token, Basic) get a :class:`~synerise_async.LoginRefusedError` saying so. Token requests (logins,
   refreshes) have their own, smaller budget (``token_refresh_attempts``), and a 2xx
   answer of theirs that does not decode is retried like a 5xx.
 - ``_authorize_attempt`` takes the Authorization header for *each attempt*, after every
@@ -49,17 +51,14 @@ No record holds a secret: requests are named by method and URL, errors by their 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import email.utils
 import enum
 import logging
 import math
-import random
 import re
 import ssl
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -69,12 +68,14 @@ import attrs
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from ._clock import SYSTEM_CLOCK, Clock
 from ._config import ClientConfig
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     ErrorBody,
+    LoginRefusedError,
     RequestInfo,
     ResponseValidationError,
     TokenRefreshError,
@@ -88,14 +89,16 @@ from .api._paths import required_permission
 __all__ = [
     "REFRESHING",
     "RETRYABLE_STATUSES",
-    "is_token_problem",
     "Authorization",
     "Authorizer",
     "ClientStats",
     "Pipeline",
     "Request",
     "RetryPolicy",
+    "backoff_delay",
+    "is_token_problem",
     "parse_retry_after",
+    "refused_credentials",
 ]
 
 logger = logging.getLogger("synerise_async.http")
@@ -182,6 +185,10 @@ class Authorizer(Protocol):
         """Whether ``authorization`` is still the header this authorizer hands out."""
         ...
 
+    async def aclose(self) -> None:
+        """Stop whatever the authorizer runs in the background (a token refresh)."""
+        ...
+
 
 @attrs.define
 class ClientStats:
@@ -192,6 +199,31 @@ class ClientStats:
     responses: int = 0
     errors: int = 0
     reauthentications: int = 0
+
+
+def backoff_delay(retry: int, config: ClientConfig, random: Callable[[], float]) -> float:
+    """The one backoff: full jitter before retry number ``retry`` (1 for the first).
+
+    Uniform in ``[0, min(backoff_cap, backoff_base * 2**(retry - 1)))``, drawn with
+    ``random`` (the client clock's). The pipeline waits this long before each retry, and
+    the token session this long before it tries a failed background refresh again.
+    """
+    ceiling = min(config.backoff_cap, config.backoff_base * 2.0 ** (retry - 1))
+    return random() * ceiling
+
+
+def refused_credentials(refused: APIStatusError, message: str) -> LoginRefusedError:
+    """A :class:`LoginRefusedError` for credentials the API refused, with ``message`` and
+    what the refusing response said."""
+    return LoginRefusedError(
+        message,
+        request=refused.request,
+        status_code=refused.status_code,
+        body=refused.body,
+        text=refused.text,
+        headers=refused.headers,
+        attempts=refused.attempts,
+    )
 
 
 def parse_retry_after(value: str | None, *, now: float) -> float | None:
@@ -253,10 +285,7 @@ class Pipeline:
         config: ClientConfig,
         limiter: Limiter,
         authorizer: Authorizer | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-        rand: Callable[[], float] = random.random,
+        clock: Clock = SYSTEM_CLOCK,
         stats: ClientStats | None = None,
     ) -> None:
         self._session = session
@@ -264,10 +293,10 @@ class Pipeline:
         self._config = config
         self._limiter = limiter
         self.authorizer = authorizer
-        self._clock = clock
-        self._wall_clock = wall_clock
-        self._sleep = sleep
-        self._rand = rand
+        self._clock = clock.monotonic
+        self._wall_clock = clock.wall
+        self._sleep = clock.sleep
+        self._random = clock.random
         self._timeout = aiohttp.ClientTimeout(
             total=config.timeout, sock_connect=config.connect_timeout
         )
@@ -299,11 +328,6 @@ class Pipeline:
         if request.token is not None:
             return Authorization(f"Bearer {request.token}")
         return self.authorizer
-
-    def _retry_delay(self, retry: int) -> float:
-        """The full-jitter backoff before retry number ``retry`` (1 for the first)."""
-        ceiling = min(self._config.backoff_cap, self._config.backoff_base * 2.0 ** (retry - 1))
-        return self._rand() * ceiling
 
     async def _send_with_retries(self, request: Request) -> RawResponse:
         url, info = self._url(request)
@@ -339,7 +363,7 @@ class Pipeline:
                     or _fails_alike(error)
                 ):
                     raise
-                delay = self._retry_delay(retries + 1)
+                delay = backoff_delay(retries + 1, config, self._random)
                 reason = error.message
             else:
                 self.stats.responses += 1
@@ -359,7 +383,7 @@ class Pipeline:
                         self.stats.errors += 1
                         if retries >= max_retries:
                             raise
-                        delay = self._retry_delay(retries + 1)
+                        delay = backoff_delay(retries + 1, config, self._random)
                         reason = error.message
                     else:
                         return raw
@@ -393,6 +417,14 @@ class Pipeline:
                                 request.path,
                             )
                             continue
+                        if not renewed:
+                            # Fixed credentials (a static token, Basic): nothing to renew.
+                            raise refused_credentials(
+                                error_status,
+                                f"{error_status.message}; the API refused these credentials "
+                                "and they cannot be renewed (a fixed token or key: give a "
+                                "new one, or TokenAuth(provider=...))",
+                            )
                     if (
                         retries >= max_retries
                         or status not in RETRYABLE_STATUSES
@@ -405,7 +437,7 @@ class Pipeline:
                         if status == 429:
                             self._limiter.cool_down(retry_after)
                     else:
-                        delay = self._retry_delay(retries + 1)
+                        delay = backoff_delay(retries + 1, config, self._random)
                     reason = f"HTTP {status}"
             retries += 1
             self.stats.retries += 1

@@ -9,10 +9,11 @@ the slot back (``async with``).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from types import TracebackType
+
+from ._clock import SYSTEM_CLOCK
 
 __all__ = ["Limiter"]
 
@@ -43,8 +44,8 @@ class Limiter:
         max_concurrency: int,
         *,
         rate: float | None = None,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
+        clock: Clock = SYSTEM_CLOCK.monotonic,
+        sleep: Sleep = SYSTEM_CLOCK.sleep,
     ) -> None:
         self.max_concurrency = max_concurrency
         self._interval = 1.0 / rate if rate else 0.0

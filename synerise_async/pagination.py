@@ -5,16 +5,22 @@ The page knows what comes next; the paginator drives:
 - ``paginate(...)`` sends nothing; iterating sends one request per page pulled
   (``prefetch=0``), or keeps up to ``prefetch`` next pages in flight, in order, while the
   caller works on the current one (each through the client's concurrency limit).
-- The walk stops at the last page (``page >= pages``), on an empty page, on a page
-  shorter than the page size when ``meta`` is missing, on a page identical to the one
-  before (a server repeating itself; a NaN counts as equal to a NaN here), or when
-  ``max_pages`` / ``max_items`` is reached.
+- Each page says what follows it (:attr:`Page.next_page`, and :meth:`Page.following`
+  for the pages known to exist, which are the only ones prefetched): the walk asks
+  the page it just received, keeps no count of its own, and stops when the page says
+  nothing follows: at the last page (``page >= pages``), on an empty page, or on a page
+  shorter than the page size when ``meta`` is missing. It also stops on a page
+  identical to the one before (a server repeating itself; a NaN counts as equal to a
+  NaN here), or when ``max_pages`` / ``max_items`` is reached.
 - ``limit`` is the page size, not a total: use ``max_items`` to cap the items.
 - Offset pages can skip or repeat items when the collection changes during the walk;
   the paginator neither drops nor invents items to hide that (a changing total is
   tolerated, and the latest page count is used).
-- An error raised mid-walk carries ``resume_page``: pass it as ``start_page`` to go on
-  where the walk stopped, and every item comes out exactly once across the two walks.
+- An SDK error raised mid-walk comes out as an error of the same class that is also a
+  :class:`~synerise_async.PageError` (``except RateLimitError`` catches it as it would
+  around a single call), ``from`` the original, with ``resume_page``: pass it as
+  ``start_page`` to go on where the walk stopped, and every item comes out exactly
+  once across the two walks.
 - Breaking out of the loop, or cancelling it, cancels what is in flight; nothing is left
   running or unread. ``await paginator.aclose()`` (or ``async with``) does it at once.
 """
@@ -31,7 +37,7 @@ from typing import Any, Generic, Self, TypeVar
 
 import attrs
 
-from ._exceptions import SyneriseError
+from ._exceptions import SyneriseError, page_error
 from ._validation import check_int
 
 __all__ = ["AsyncPaginator", "Page"]
@@ -74,6 +80,13 @@ class Page(Generic[T]):
         This is also the ``start_page`` that resumes a walk after this page.
         """
         return None if self.is_last else self.page + 1
+
+    def following(self, count: int) -> range:
+        """The numbers of up to ``count`` pages after this one that the server said
+        exist (``pages``): empty after the last page, or when it gave no page count."""
+        if self.pages is None or self.is_last:
+            return range(0)
+        return range(self.page + 1, min(self.pages, self.page + count) + 1)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -189,10 +202,8 @@ class _PageWalk(Generic[T]):
     def __init__(self, paginator: AsyncPaginator[T]) -> None:
         self._p = paginator
         self._inflight: deque[tuple[int, asyncio.Task[Page[T]]]] = deque()
-        self._next = paginator.start_page  # next page number to request
-        self._pages_seen = 0
+        self._next = paginator.start_page  # what the last page said comes next
         self._items_seen = 0
-        self._known_pages: int | None = None
         self._previous: Page[T] | None = None
         self._done = False
         self.closed = False
@@ -202,32 +213,31 @@ class _PageWalk(Generic[T]):
 
     def _may_request(self, number: int) -> bool:
         p = self._p
-        if p.max_pages is not None and number >= p.start_page + p.max_pages:
-            return False
-        return self._known_pages is None or number <= self._known_pages
+        return p.max_pages is None or number < p.start_page + p.max_pages
 
-    def _request(self) -> None:
-        number = self._next
-        self._next += 1
+    def _request(self, number: int) -> None:
         task = asyncio.ensure_future(self._p._fetch(number))
         task.add_done_callback(_retrieve)
         self._inflight.append((number, task))
 
-    def _top_up(self) -> None:
+    def _top_up(self, page: Page[T]) -> None:
         # Keep `prefetch` pages in flight beyond the one the caller holds, but only pages
-        # that are known to exist: never speculate past the last page.
-        while (
-            len(self._inflight) < self._p.prefetch
-            and self._known_pages is not None
-            and self._may_request(self._next)
-        ):
-            self._request()
+        # that the page says exist: never speculate past the last page.
+        wanted = [n for n in page.following(self._p.prefetch) if self._may_request(n)]
+        if wanted[:1] != [self._next]:
+            wanted = []  # a page whose count disagrees with its next page: follow the latter
+        queued = [n for n, _ in self._inflight]
+        if queued and (queued[0] != self._next or queued[: len(wanted)] != wanted[: len(queued)]):
+            self._cancel_inflight()  # in flight is not what the page says follows it
+            queued = []
+        for number in wanted[len(queued) :]:
+            self._request(number)
 
     async def __anext__(self) -> Page[T]:
         if self._done or self.closed:
             raise StopAsyncIteration
         if not self._inflight:
-            self._request()
+            self._request(self._next)
         number, task = self._inflight[0]
         requests = _cancel_requests()
         try:
@@ -243,8 +253,7 @@ class _PageWalk(Generic[T]):
                 self._inflight.popleft()
             await self.aclose()
             if isinstance(exc, SyneriseError):
-                exc.resume_page = number
-                exc.add_note(f"Resume the walk with start_page={number}.")
+                raise page_error(exc, resume_page=number) from exc
             raise
         if not self._holds(task):  # closed from another task while this page was on its way
             raise StopAsyncIteration
@@ -260,18 +269,20 @@ class _PageWalk(Generic[T]):
         if page.page != number:
             page = attrs.evolve(page, page=number)
         if self._previous is not None and page.items and _same(page.items, self._previous.items):
-            logger.warning("page %d repeats page %d; stopping the walk", number, number - 1)
+            logger.warning(
+                "page %d repeats page %d; stopping the walk", number, self._previous.page
+            )
             self._finish()
             raise StopAsyncIteration
-        self._pages_seen += 1
+        following = page.next_page
         if p.max_items is not None and self._items_seen + len(page.items) >= p.max_items:
             page = attrs.evolve(page, items=page.items[: p.max_items - self._items_seen])
             self._finish()
-        elif page.is_last or not self._may_request(number + 1):
+        elif following is None or not self._may_request(following):
             self._finish()
         else:
-            self._known_pages = page.pages
-            self._top_up()
+            self._next = following
+            self._top_up(page)
         self._items_seen += len(page.items)
         self._previous = page
         return page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import uuid
 
 import attrs
@@ -17,6 +18,7 @@ from synerise_async import (
     BasicAuth,
     ClientConfig,
     InvalidArgumentError,
+    LoginRefusedError,
     ProfileAuth,
     SyneriseClient,
     TokenAuth,
@@ -28,7 +30,7 @@ from synerise_async.api import _paths as paths
 from synerise_async.api.auth import workspace_login
 from synerise_async.api.automation import list_workflows
 from synerise_async.api.workspaces import get_current_workspace, list_workspaces
-from synerise_async.testing import FakeSynerise
+from synerise_async.testing import FakeSynerise, ManualClock
 
 FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
 
@@ -249,19 +251,27 @@ def test_user_auth_checks_its_arguments() -> None:
 
 
 async def test_profile_auth_anonymous_refreshes_then_logs_in_again() -> None:
-    async with FakeSynerise(token_lifetime=1.0, workflows_per_workspace=0) as fake:
+    manual = ManualClock()
+    async with FakeSynerise(token_lifetime=60, workflows_per_workspace=0) as fake:
         auth = ProfileAuth.anonymous(fake.workspace.profile_api_key, uuid.uuid4())
-        async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
+        async with (
+            SyneriseClient(auth, base_url=fake.url, config=FAST, clock=manual.clock) as client,
+            asyncio.timeout(10),
+        ):
             session = client.token_session
             assert session is not None
             first = await session.get_token()
-            await asyncio.sleep(0.85)  # in the refresh window, still valid
-            assert await session.get_token() is first
-            await asyncio.sleep(0.1)
+            assert first.lifetime == 60
+            manual.advance(first.refresh_at - manual.now + 1)  # in the refresh window
+            assert await session.get_token() is first  # still valid: served at once
+            # The refresh runs in the background, beside the call that started it.
+            [refresh] = [t for t in asyncio.all_tasks() if "token refresh" in t.get_name()]
+            await refresh
             second = await session.get_token()
             assert second is not first
             assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status=200) == 1
-            await asyncio.sleep(1.1)  # expired: refresh is impossible, log in again
+            manual.advance(second.expires_at - manual.now + 1)  # expired: log in again
+            fake.shift_clock(120)
             third = await session.get_token()
             assert third is not second
     assert fake.count(path=paths.ANONYMOUS_PROFILE_LOGIN) == 2
@@ -325,6 +335,37 @@ async def test_token_auth_fixed_and_provider(fake: FakeSynerise) -> None:
     assert calls == 2
     with pytest.raises(InvalidArgumentError):
         TokenAuth()
+
+
+async def test_a_fixed_token_of_unknown_expiry_is_sent_until_refused_then_says_so() -> None:
+    manual = ManualClock()
+    async with FakeSynerise(encrypted_tokens=True, workflows_per_workspace=0) as fake:
+        async with SyneriseClient(base_url=fake.url, config=FAST) as anonymous:
+            token = (
+                await workspace_login.asyncio(client=anonymous, api_key=fake.workspace.api_key)
+            ).token
+        assert token.count(".") == 4  # opaque: no expiry to read
+        auth = TokenAuth(token)
+        async with (
+            SyneriseClient(auth, base_url=fake.url, config=FAST, clock=manual.clock) as client,
+            asyncio.timeout(10),
+        ):
+            assert (await get_current_workspace.asyncio(client=client)).selected
+            session = client.token_session
+            assert session is not None and session.token is not None
+            assert session.token.expires_at == math.inf  # no lifetime guessed for it
+            # Ten default lifetimes later by the client's clock: still the same token.
+            manual.advance(10 * FAST.default_token_lifetime)
+            assert (await get_current_workspace.asyncio(client=client)).selected
+            fake.revoke_all_tokens()
+            with pytest.raises(LoginRefusedError, match="cannot be renewed") as info:
+                await get_current_workspace.asyncio(client=client)
+    error = info.value
+    assert isinstance(error, AuthenticationError) and error.status_code == 401
+    assert token not in str(error) and token not in repr(error)
+    sent = [r.token_serial for r in fake.requests if r.path == paths.CURRENT_WORKSPACE]
+    assert len(sent) == 3 and len(set(sent)) == 1  # one token, sent once after the 401
+    assert fake.count(path=paths.WORKSPACE_LOGIN) == 1  # the test's own login only
 
 
 async def test_no_secret_in_logs_reprs_or_errors(

@@ -17,6 +17,7 @@ from synerise_async import (
     APIConnectionError,
     AuthenticationError,
     ClientConfig,
+    Clock,
     LoginRefusedError,
     ProfileAuth,
     SyneriseClient,
@@ -154,7 +155,10 @@ async def test_refused_credentials_fail_fast_and_are_not_resent(fake: FakeSyneri
     now = [1000.0]
     config = attrs.evolve(FAST, refused_login_backoff=30.0)
     client = SyneriseClient(
-        WorkspaceAuth("not-the-key"), base_url=fake.url, config=config, clock=lambda: now[0]
+        WorkspaceAuth("not-the-key"),
+        base_url=fake.url,
+        config=config,
+        clock=Clock(monotonic=lambda: now[0]),
     )
     async with client, asyncio.timeout(10):
         with pytest.raises(AuthenticationError) as info:  # a wrong key is catchable as this

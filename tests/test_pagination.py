@@ -8,12 +8,21 @@ from __future__ import annotations
 import asyncio
 import gc
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synerise_async import APIConnectionError, AsyncPaginator, InvalidArgumentError, Page
-from synerise_async._exceptions import RequestInfo
+from synerise_async import (
+    APIConnectionError,
+    AsyncPaginator,
+    InvalidArgumentError,
+    Page,
+    PageError,
+    RateLimitError,
+    RequestInfo,
+)
+from synerise_async._exceptions import status_error
 
 
 class Source:
@@ -156,10 +165,55 @@ async def test_error_mid_walk_carries_resume_page_and_resuming_yields_each_item_
     with pytest.raises(APIConnectionError) as info:
         async for item in AsyncPaginator(source, prefetch=2).items():
             got.append(item)
+    assert isinstance(info.value, PageError)
     assert info.value.resume_page == 4
     async for item in AsyncPaginator(source, start_page=info.value.resume_page).items():
         got.append(item)
     assert got == list(range(95))
+
+
+async def test_a_walks_failure_is_caught_as_its_class_with_resume_page_and_its_cause() -> None:
+    source = Source(95, 10)
+    original = status_error(
+        429, request=RequestInfo("GET", "/x?page=4"), body=None, retry_after=3.0, attempts=2
+    )
+
+    async def fetch(number: int) -> Page[int]:
+        if number == 4:
+            raise original
+        return await source(number)
+
+    got: list[int] = []
+    caught: RateLimitError | None = None
+    async with asyncio.timeout(10):
+        try:
+            async for page in AsyncPaginator(fetch, prefetch=2):
+                got.extend(page.items)
+        except RateLimitError as exc:  # as around a single call
+            caught = exc
+    assert caught is not None
+    assert isinstance(caught, PageError)
+    assert caught.resume_page == 4
+    assert caught.__cause__ is original
+    assert (caught.retry_after, caught.attempts, caught.status_code) == (3.0, 2, 429)
+    assert caught.__notes__ == ["Resume the walk with start_page=4."]
+    # The original was not changed after it was raised.
+    assert not hasattr(original, "resume_page")
+    assert not hasattr(original, "__notes__")
+    assert got == list(range(30))
+
+
+async def test_an_error_that_is_not_the_sdks_passes_through_the_walk_as_it_is() -> None:
+    raised = KeyError("a bug in a fetch function")
+
+    async def fetch(number: int) -> Page[int]:
+        raise raised
+
+    with pytest.raises(KeyError) as info:
+        async with asyncio.timeout(10):
+            [p async for p in AsyncPaginator(fetch)]
+    assert info.value is raised
+    assert not isinstance(info.value, PageError)
 
 
 async def test_empty_collection_is_one_request() -> None:
@@ -227,6 +281,90 @@ def test_bad_arguments_are_named(kwargs: dict[str, object], name: str) -> None:
     with pytest.raises(InvalidArgumentError) as info:
         AsyncPaginator(Source(1, 1), **kwargs)  # type: ignore[arg-type]
     assert info.value.argument == name
+
+
+def test_page_knows_which_pages_follow() -> None:
+    assert Page(items=(1, 2), page=1, limit=2, pages=5).following(2) == range(2, 4)
+    assert Page(items=(1, 2), page=4, limit=2, pages=5).following(3) == range(5, 6)
+    assert Page(items=(1, 2), page=5, limit=2, pages=5).following(3) == range(0)
+    assert Page(items=(1, 2), page=1, limit=2).following(3) == range(0)  # no count: no guess
+    assert Page(items=(), page=1, limit=2, pages=5).following(3) == range(0)
+    assert Page(items=(1, 2), page=1, limit=2, pages=5).following(0) == range(0)
+
+
+@attrs.frozen(kw_only=True)
+class OddPage(Page[int]):
+    """A page that says the next page is two further on (and so are those it prefetches)."""
+
+    @property
+    def next_page(self) -> int | None:
+        return None if self.page + 2 > (self.pages or 0) else self.page + 2
+
+    def following(self, count: int) -> range:
+        return range(self.page + 2, min(self.pages or 0, self.page + 2 * count) + 1, 2)
+
+
+def as_page(cls: type[Page[int]], page: Page[int]) -> Page[int]:
+    return cls(items=page.items, page=page.page, limit=page.limit, pages=page.pages)
+
+
+@pytest.mark.parametrize("prefetch", [0, 2])
+async def test_the_page_drives_the_walk(prefetch: int) -> None:
+    source = Source(90, 10)
+
+    async def fetch(number: int) -> Page[int]:
+        return as_page(OddPage, await source(number))
+
+    async with asyncio.timeout(10):
+        pages = [p.page async for p in AsyncPaginator(fetch, prefetch=prefetch)]
+    assert pages == [1, 3, 5, 7, 9]
+    assert sorted(source.fetched) == [1, 3, 5, 7, 9]
+
+
+async def test_the_walk_stops_when_the_page_says_nothing_follows() -> None:
+    @attrs.frozen(kw_only=True)
+    class LastAtTwo(Page[int]):
+        @property
+        def next_page(self) -> int | None:
+            return None if self.page >= 2 else self.page + 1
+
+    source = Source(100, 10)
+    gate = asyncio.Event()
+    asked: list[int] = []
+
+    async def fetch(number: int) -> Page[int]:
+        asked.append(number)
+        if number > 2:
+            await gate.wait()  # prefetched beyond page 2: held until cancelled
+        return as_page(LastAtTwo, await source(number))
+
+    async with asyncio.timeout(10):
+        pages = [p.page async for p in AsyncPaginator(fetch, prefetch=3)]
+        await asyncio.sleep(0)
+    assert pages == [1, 2]  # although the server's count says 10
+    assert asked == [1, 2, 3, 4]
+    assert source.fetched == [1, 2]  # pages 3 and 4 were cancelled unserved
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+
+async def test_pages_in_flight_that_the_page_does_not_name_next_are_dropped() -> None:
+    @attrs.frozen(kw_only=True)
+    class JumpAtTwo(Page[int]):
+        @property
+        def next_page(self) -> int | None:
+            return 10 if self.page == 2 else super().next_page
+
+    source = Source(110, 10)
+    asked: list[int] = []
+
+    async def fetch(number: int) -> Page[int]:
+        asked.append(number)
+        return as_page(JumpAtTwo, await source(number))
+
+    async with asyncio.timeout(10):
+        pages = [p.page async for p in AsyncPaginator(fetch, prefetch=2)]
+    assert pages == [1, 2, 10, 11]
+    assert asked == [1, 2, 3, 10, 11]  # page 3, prefetched after page 1, was cancelled
 
 
 def test_page_knows_what_comes_next() -> None:

@@ -42,7 +42,7 @@ def environment(fake: FakeSynerise | None) -> dict[str, str]:
         workspace, user = fake.workspace, fake.mfa_user
         profile = next(p for p in fake.profiles if p.workspace_id == workspace.id)
         active = next(w for w in fake.workflows() if w["status"] == "Active")
-        assert user.mfa_code is not None
+        assert user.mfa_code is not None and user.totp_secret is not None
         env |= {
             "SYNERISE_BASE_URL": fake.url,
             "SYNERISE_API_KEY": workspace.api_key,
@@ -50,6 +50,7 @@ def environment(fake: FakeSynerise | None) -> dict[str, str]:
             "SYNERISE_USERNAME": user.username,
             "SYNERISE_PASSWORD": user.password,
             "SYNERISE_MFA_CODE": user.mfa_code,
+            "SYNERISE_TOTP_SECRET": user.totp_secret,
             "SYNERISE_PROFILE_API_KEY": workspace.profile_api_key,
             "SYNERISE_PROFILE_EMAIL": profile.email,
             "SYNERISE_PROFILE_PASSWORD": profile.password,

@@ -6,8 +6,8 @@ Policy:
   Workspace the User can see (``"all"``) or a chosen list, each audited in turn through
   ``client.for_workspace`` (same connections and limits, its own token).
 - **One Workspace identity**: records are keyed by the Workspace UUID, so the client's
-  own Workspace is read first, up to :data:`WORKSPACE_LOOKUPS` times; when it cannot be
-  read the audit stops before any record rather than key records another way. Only
+  own Workspace is read first (with the client's retries, the only ones); when it cannot
+  be read the audit stops before any record rather than key records another way. Only
   credentials the endpoint refuses outright (Basic, for one) audit it unnamed, keyed by
   its numeric id. ``skip`` matches a record under either key.
 - **Listing**: pages of ``page_size`` (:data:`PAGE_SIZE`), oldest first (a workflow created during the
@@ -59,6 +59,7 @@ from .._exceptions import (
     AuthenticationError,
     InvalidArgumentError,
     NotFoundError,
+    PageError,
     TokenRefreshError,
 )
 from .._http import RETRYABLE_STATUSES
@@ -87,7 +88,6 @@ __all__ = [
     "PAGE_SIZE",
     "PREFETCH",
     "RULE_FAILED",
-    "WORKSPACE_LOOKUPS",
     "AuditProgress",
     "AuditRun",
     "ListingFailure",
@@ -105,9 +105,6 @@ PREFETCH: Final = 4
 #: Tries of one listing page (each already retried by the client) before the rest of
 #: the Workspace is given up; a page that comes through starts the count again.
 LISTING_ATTEMPTS: Final = 3
-#: Reads of the client's own Workspace (each already retried by the client) before the
-#: audit gives up: its records must be keyed by the Workspace UUID.
-WORKSPACE_LOOKUPS: Final = 3
 #: Extra walks of a listing whose total changed during the walk.
 MAX_RELISTS: Final = 2
 #: Log lines per stage asked of the last-run operation: the audit needs the statuses and
@@ -359,35 +356,20 @@ class _Auditor:
         return chosen
 
     async def _current_workspace(self) -> WorkspaceRef:
-        for lookup in range(1, WORKSPACE_LOOKUPS + 1):
-            try:
-                current = await get_current_workspace.asyncio(client=self.client)
-                break
-            except APIStatusError as exc:
-                if exc.status_code not in RETRYABLE_STATUSES:
-                    # Refused, not failing: these credentials never get an answer here
-                    # (Basic auth, for one), so every run keys the records alike, by the
-                    # numeric id the listing gives.
-                    logger.info(
-                        "the current Workspace is not readable (%s); auditing it unnamed", exc
-                    )
-                    return WorkspaceRef()
-                error: APIError = exc
-            except APIError as exc:
-                error = exc
-            if lookup == WORKSPACE_LOOKUPS:
-                logger.info(
-                    "could not read the current Workspace in %d tries (%s); not auditing it "
-                    "under another key",
-                    lookup,
-                    error,
-                )
-                error.add_note(
-                    f"could not read the current Workspace in {lookup} tries; the audit keys "
-                    "its records by the Workspace UUID and stopped before any record"
-                )
-                raise error
-            logger.info("could not read the current Workspace (%s); trying again", error)
+        try:
+            current = await get_current_workspace.asyncio(client=self.client)
+        except APIStatusError as exc:
+            if exc.status_code in RETRYABLE_STATUSES:
+                _cannot_key(exc)
+                raise
+            # Refused, not failing: these credentials never get an answer here (Basic
+            # auth, for one), so every run keys the records alike, by the numeric id
+            # the listing gives.
+            logger.info("the current Workspace is not readable (%s); auditing it unnamed", exc)
+            return WorkspaceRef()
+        except APIError as exc:
+            _cannot_key(exc)
+            raise
         data = current.data
         if not current.selected or data is None:
             return WorkspaceRef()
@@ -457,7 +439,8 @@ class _Auditor:
                 raise
             except APIError as exc:
                 failures += 1
-                start_page = exc.resume_page or start_page
+                if isinstance(exc, PageError):
+                    start_page = exc.resume_page
                 if failures >= LISTING_ATTEMPTS:
                     logger.info(
                         "gave up listing %s at page %d after %d tries: %s",
@@ -584,6 +567,16 @@ def _fetch_failed(error: FetchFailure) -> Finding:
     )
 
 
+def _cannot_key(error: APIError) -> None:
+    logger.info(
+        "could not read the current Workspace (%s); not auditing it under another key", error
+    )
+    error.add_note(
+        f"could not read the current Workspace in {error.attempts} attempts; the audit keys "
+        "its records by the Workspace UUID and stopped before any record"
+    )
+
+
 def _matches(ref: WorkspaceRef, wanted: str) -> bool:
     if ref.guid and ref.guid.lower() == wanted.lower():
         return True
@@ -592,8 +585,10 @@ def _matches(ref: WorkspaceRef, wanted: str) -> bool:
     return ref.name is not None and ref.name.casefold() == wanted.casefold()
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+def _wall_now(client: SyneriseClient) -> Callable[[], dt.datetime]:
+    """The client clock's wall time as an aware datetime: one clock for the whole run."""
+    wall = client.clock.wall
+    return lambda: dt.datetime.fromtimestamp(wall(), dt.UTC)
 
 
 def _check_workspaces(
@@ -632,7 +627,7 @@ def audit_workflows(
     include: Include = Include.ALL,
     workspaces: Literal["all"] | Sequence[str | uuid.UUID] | None = None,
     skip: Collection[tuple[str, str]] = frozenset(),
-    now: Callable[[], dt.datetime] = _utc_now,
+    now: Callable[[], dt.datetime] | None = None,
     page_size: int = PAGE_SIZE,
 ) -> AuditRun:
     """Audit every workflow of one or more Workspaces (see the module docstring).
@@ -657,7 +652,8 @@ def audit_workflows(
         skip: ``(workspace key, diagram id)`` pairs already audited (a report's
             ``WorkflowAudit.key``), to resume an audit; the Workspace may be keyed by
             its UUID or by its numeric id.
-        now: the clock that stamps ``audited_at`` (aware datetimes), for tests.
+        now: the clock that stamps ``audited_at`` (aware datetimes); by default the
+            wall time of the client's :class:`~synerise_async.Clock`.
         page_size: workflows per listing page.
 
     Returns:
@@ -667,7 +663,7 @@ def audit_workflows(
         InvalidArgumentError: an invalid argument, at once; an unknown Workspace, from
             the iteration.
         APIError: from the iteration, before any record, when the client's own
-            Workspace could not be read (see :data:`WORKSPACE_LOOKUPS`).
+            Workspace could not be read (after the client's retries).
         AuthenticationError, TokenRefreshError: from the iteration, when the
             credentials stop working.
     """
@@ -686,7 +682,7 @@ def audit_workflows(
         include=include,
         workspaces=_check_workspaces(client, workspaces),
         skip=skip,
-        now=now,
+        now=now if now is not None else _wall_now(client),
         page_size=check_int("page_size", page_size, minimum=1),
     )
     return AuditRun(auditor)

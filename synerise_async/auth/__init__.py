@@ -6,6 +6,7 @@ from ._credentials import (
     MfaCode,
     ProfileAuth,
     TokenAuth,
+    TokenCredentials,
     UserAuth,
     WorkspaceAuth,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "ProfileAuth",
     "SessionToken",
     "TokenAuth",
+    "TokenCredentials",
     "TokenSession",
     "TokenTiming",
     "Totp",

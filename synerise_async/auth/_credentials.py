@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import abc
 import base64
-import inspect
 import uuid as uuid_module
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Unpack, cast
+from typing import TYPE_CHECKING, Any, Unpack
 
 import attrs
 
-from .._config import ClientConfig
-from .._exceptions import AuthenticationError, InvalidArgumentError
-from .._http import Authorization, Authorizer
-from .._types import Response, redact
+from .._exceptions import InvalidArgumentError
+from .._http import Authorization
+from .._types import redact
 from .._validation import check_credential, check_enum, check_str, check_uuid
 from ..models.auth import IdentityProvider, MfaType
-from ._session import SessionToken, TokenSession
+from ._session import SessionToken
 from ._tokens import IssuedToken
 
 if TYPE_CHECKING:
@@ -42,6 +40,7 @@ __all__ = [
     "MfaCode",
     "ProfileAuth",
     "TokenAuth",
+    "TokenCredentials",
     "UserAuth",
     "WorkspaceAuth",
 ]
@@ -50,13 +49,6 @@ __all__ = [
 #: called with no arguments each time a login asks for a code and returning one, such
 #: as :func:`~synerise_async.auth.totp`'s.
 MfaCode = str | Callable[[], str] | Callable[[], Awaitable[str]]
-
-_MFA_ACCEPTS = (
-    "must be None, a code string, or a callable taking no arguments that returns a code "
-    "string: a plain function (e.g. synerise_async.auth.totp(secret)) or an async one"
-)
-
-_FOREVER = 10 * 365 * 24 * 3600.0
 
 
 def _api_key(value: object) -> str:
@@ -71,19 +63,9 @@ def _optional_token(value: object) -> str | None:
     return None if value is None else check_credential("token", value)
 
 
-class Credentials(abc.ABC):
-    """Base of every credentials kind: knows how to make the client's authorizer."""
-
-    @abc.abstractmethod
-    def authorizer(
-        self,
-        client: SyneriseClient,
-        *,
-        config: ClientConfig,
-        clock: Callable[[], float],
-        wall_clock: Callable[[], float],
-    ) -> Authorizer:
-        """The object the pipeline asks for an Authorization header."""
+class Credentials:
+    """Base of every credentials kind. The client turns them into its authorizer: a
+    token session for :class:`TokenCredentials`, a fixed header for :class:`BasicAuth`."""
 
     @property
     def description(self) -> str:
@@ -91,53 +73,26 @@ class Credentials(abc.ABC):
         return type(self).__name__
 
 
-def _issued(
-    response: Response[Any], *, expiration: float | None = None, created_ms: float | None = None
-) -> IssuedToken:
-    return IssuedToken(
-        value=response.parsed.token,
-        expiration=expiration,
-        created_ms=created_ms,
-        server_date=IssuedToken.parse_date_header(response.headers.get("Date")),
-    )
+class TokenCredentials(Credentials, abc.ABC):
+    """Credentials that obtain tokens: what a token session needs to know of them."""
 
-
-class _TokenCredentials(Credentials):
-    """Credentials that obtain tokens through the API."""
-
-    _renewable = True
+    @property
+    def can_renew(self) -> bool:
+        """Whether a new token can be had after the first (False for a fixed token: the
+        session then uses it until it expires, or until refused when its expiry is
+        unknown)."""
+        return True
 
     @abc.abstractmethod
-    async def fetch_token(
+    async def obtain_token(
         self, client: SyneriseClient, current: SessionToken | None
     ) -> IssuedToken:
-        """Obtain a token; ``current`` is the still-valid token, if any."""
-
-    def authorizer(
-        self,
-        client: SyneriseClient,
-        *,
-        config: ClientConfig,
-        clock: Callable[[], float],
-        wall_clock: Callable[[], float],
-    ) -> TokenSession:
-        """A :class:`TokenSession` that logs in with these credentials."""
-
-        async def fetch(current: SessionToken | None) -> IssuedToken:
-            return await self.fetch_token(client, current)
-
-        return TokenSession(
-            fetch,
-            config=config,
-            name=self.description,
-            renewable=self._renewable,
-            clock=clock,
-            wall_clock=wall_clock,
-        )
+        """Obtain a token, sending through ``client``; ``current`` is the still-valid
+        token, if any (for kinds that refresh with it)."""
 
 
 @attrs.frozen
-class WorkspaceAuth(_TokenCredentials):
+class WorkspaceAuth(TokenCredentials):
     """A Workspace API key; the token comes from the Workspace login and is renewed by
     logging in again.
 
@@ -147,32 +102,20 @@ class WorkspaceAuth(_TokenCredentials):
 
     api_key: str = attrs.field(repr=False, converter=_api_key)
 
-    async def fetch_token(
+    async def obtain_token(
         self, client: SyneriseClient, current: SessionToken | None
     ) -> IssuedToken:
         """Log in as the Workspace."""
-        from ..api.auth import workspace_login
+        from . import _flows
 
-        return _issued(await workspace_login.asyncio_detailed(client=client, api_key=self.api_key))
+        return await _flows.workspace_token(client, self.api_key)
 
 
 def _check_mfa(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and not isinstance(value, str) and not callable(value):
-        raise InvalidArgumentError("mfa", f"{_MFA_ACCEPTS}; got {type(value).__name__}")
+        from ._flows import MFA_ACCEPTS
 
-
-async def _mfa_code(mfa: MfaCode) -> str:
-    if isinstance(mfa, str):
-        return mfa
-    code: object = mfa()
-    if inspect.isawaitable(code):
-        code = await code
-    if not isinstance(code, str):
-        # Named by type only: whatever came back might be a code.
-        raise InvalidArgumentError(
-            "mfa", f"{_MFA_ACCEPTS}; the callable returned {type(code).__name__}"
-        )
-    return redact(code)
+        raise InvalidArgumentError("mfa", f"{MFA_ACCEPTS}; got {type(value).__name__}")
 
 
 def _redact_mfa(value: MfaCode | None) -> MfaCode | None:
@@ -188,7 +131,7 @@ def _check_workspace(value: object) -> str | None:
 
 
 @attrs.frozen
-class UserAuth(_TokenCredentials):
+class UserAuth(TokenCredentials):
     """A Synerise User's login; renewed by logging in again.
 
     Args:
@@ -229,59 +172,28 @@ class UserAuth(_TokenCredentials):
         scope = f" in Workspace {self.workspace}" if self.workspace else ""
         return f"UserAuth({self.username}{scope})"
 
-    async def fetch_token(
+    async def obtain_token(
         self, client: SyneriseClient, current: SessionToken | None
     ) -> IssuedToken:
-        """Log in, verify MFA when asked, and select the Workspace when one is given.
-
-        A client from ``for_workspace`` selects its Workspace with its parent's User
-        token, so a User with MFA verifies once, not once per Workspace (a TOTP code is
-        good for one login; a prompt would ask again for each); it logs in itself only
-        when that token is refused.
-        """
-        from ..api.auth import select_workspace, user_login, user_mfa_login
+        """Log in, verify MFA when asked, and select the Workspace when one is given
+        (a Workspace client selects it with its parent's User token first)."""
+        from . import _flows
 
         parent = client._parent  # the client and its credentials are one unit
-        parent_session = parent.token_session if parent is not None else None
-        if self.workspace is not None and parent_session is not None:
-            user_token = await parent_session.get_token()
-            try:
-                return _issued(
-                    await select_workspace.asyncio_detailed(
-                        client=client, workspace_uuid=self.workspace, token=user_token.value
-                    )
-                )
-            except AuthenticationError:
-                pass  # that token was revoked meanwhile: log in as this Workspace's User
-        extra: dict[str, Any] = {} if self.device_id is None else {"device_id": self.device_id}
-        response = await user_login.asyncio_detailed(
-            client=client, username=self.username, password=self.password, **extra
+        return await _flows.user_token(
+            client,
+            username=self.username,
+            password=self.password,
+            workspace=self.workspace,
+            mfa=self.mfa,
+            mfa_type=self.mfa_type,
+            device_id=self.device_id,
+            parent=parent.token_session if parent is not None else None,
         )
-        if response.parsed.mfa_required:
-            if self.mfa is None:
-                methods = ", ".join(response.parsed.mfa_methods)
-                raise InvalidArgumentError(
-                    "mfa",
-                    f"this User must verify a second factor ({methods}); pass mfa= (a "
-                    "code, or a callable returning one, e.g. synerise_async.auth.totp(secret))",
-                )
-            code = await _mfa_code(self.mfa)
-            response = await user_mfa_login.asyncio_detailed(
-                client=client,
-                token=response.parsed.token,
-                verification_code=code,
-                mfa_type=self.mfa_type,
-                **extra,
-            )
-        if self.workspace is not None:
-            response = await select_workspace.asyncio_detailed(
-                client=client, workspace_uuid=self.workspace, token=response.parsed.token
-            )
-        return _issued(response)
 
 
 @attrs.frozen
-class ProfileAuth(_TokenCredentials):
+class ProfileAuth(TokenCredentials):
     """A Profile's login, anonymous or with credentials. Build it with
     :meth:`anonymous` or :meth:`login`.
 
@@ -326,7 +238,7 @@ class ProfileAuth(_TokenCredentials):
             identity_provider: SYNERISE, FACEBOOK, OAUTH, APPLE, GOOGLE or UNKNOWN.
             **fields: the other fields of the Profile login.
         """
-        from ..api.auth._profile import profile_login_body
+        from ._flows import check_profile_login
 
         all_fields: ProfileLoginFields = {
             **fields,
@@ -338,7 +250,7 @@ class ProfileAuth(_TokenCredentials):
         for secret in ("password", "identity_provider_token"):
             if secret in all_fields:
                 all_fields[secret] = redact(all_fields[secret])
-        profile_login_body(all_fields)  # validate now, not at the first request
+        check_profile_login(all_fields)  # validate now, not at the first request
         return cls(api_key=api_key, login_fields=dict(all_fields))
 
     @property
@@ -348,35 +260,19 @@ class ProfileAuth(_TokenCredentials):
             return f"ProfileAuth(anonymous {self.anonymous_uuid})"
         return f"ProfileAuth({self.login_fields.get('email') or 'login'})"
 
-    async def fetch_token(
+    async def obtain_token(
         self, client: SyneriseClient, current: SessionToken | None
     ) -> IssuedToken:
         """Refresh ``current`` while it is valid; otherwise log in again."""
-        from ..api.auth import anonymous_profile_login, profile_login, refresh_profile_token
+        from . import _flows
 
-        if current is not None:
-            try:
-                response = await refresh_profile_token.asyncio_detailed(
-                    client=client, token=current.value, api_key=self.api_key
-                )
-            except AuthenticationError:
-                pass  # refused (expired meanwhile, or revoked): log in again below
-            else:
-                return _issued(
-                    response,
-                    expiration=response.parsed.expiration,
-                    created_ms=response.parsed.created,
-                )
-        if self.anonymous_uuid is not None:
-            extra = {} if self.device_id is None else {"device_id": self.device_id}
-            response = await anonymous_profile_login.asyncio_detailed(
-                client=client, api_key=self.api_key, uuid=self.anonymous_uuid, **extra
-            )
-        else:
-            fields = cast("ProfileLoginFields", self.login_fields)
-            response = await profile_login.asyncio_detailed(client=client, **fields)
-        return _issued(
-            response, expiration=response.parsed.expiration, created_ms=response.parsed.created
+        return await _flows.profile_token(
+            client,
+            current,
+            api_key=self.api_key,
+            anonymous_uuid=self.anonymous_uuid,
+            device_id=self.device_id,
+            login_fields=self.login_fields,
         )
 
 
@@ -392,43 +288,45 @@ class BasicAuth(Credentials):
     guid: str = attrs.field(converter=_guid)
     api_key: str = attrs.field(repr=False, converter=_api_key)
 
-    def authorizer(
-        self,
-        client: SyneriseClient,
-        *,
-        config: ClientConfig,
-        clock: Callable[[], float],
-        wall_clock: Callable[[], float],
-    ) -> Authorizer:
-        """A fixed ``Basic`` header."""
+    def authorization(self) -> Authorization:
+        """The fixed ``Basic`` header."""
         raw = f"{self.guid}:{self.api_key}".encode()
-        return _StaticAuthorizer(Authorization("Basic " + base64.b64encode(raw).decode()))
+        return Authorization("Basic " + base64.b64encode(raw).decode())
 
 
-class _StaticAuthorizer:
+class FixedAuthorizer:
+    """Hands out one header that never changes and cannot be renewed (Basic auth)."""
+
     def __init__(self, authorization: Authorization) -> None:
         self._authorization = authorization
 
     def __repr__(self) -> str:
-        return "<StaticAuthorizer>"
+        return "<FixedAuthorizer>"
 
     async def authorize(self) -> Authorization:
+        """The header."""
         return self._authorization
 
     def invalidate(self, authorization: Authorization) -> bool:
+        """Nothing to renew: always False."""
         return False
 
     def is_current(self, authorization: Authorization) -> bool:
+        """The one header is always current."""
         return True
+
+    async def aclose(self) -> None:
+        """Nothing runs in the background."""
 
 
 @attrs.frozen
-class TokenAuth(_TokenCredentials):
+class TokenAuth(TokenCredentials):
     """A token someone else obtains.
 
     ``TokenAuth(token)`` uses one fixed token until it expires (then requests fail with
-    ``TokenRefreshError``; a token whose expiry cannot be read is used until the API
-    refuses it). ``TokenAuth(provider=fn)`` awaits ``fn()`` for a token at the start,
+    ``TokenRefreshError``); a token whose expiry cannot be read is used until the API
+    refuses it, and then requests fail with ``LoginRefusedError`` saying it cannot be
+    renewed. ``TokenAuth(provider=fn)`` awaits ``fn()`` for a token at the start,
     near each expiry and after a 401.
     """
 
@@ -448,10 +346,11 @@ class TokenAuth(_TokenCredentials):
             raise InvalidArgumentError("provider", "must be an async callable returning a token")
 
     @property
-    def _renewable(self) -> bool:  # type: ignore[override]
+    def can_renew(self) -> bool:
+        """Only with a provider: a fixed token is what it is."""
         return self.provider is not None
 
-    async def fetch_token(
+    async def obtain_token(
         self, client: SyneriseClient, current: SessionToken | None
     ) -> IssuedToken:
         """The fixed token, or the provider's next one."""
@@ -459,16 +358,3 @@ class TokenAuth(_TokenCredentials):
             assert self.token is not None
             return IssuedToken(value=self.token)
         return IssuedToken(value=check_credential("provider()", await self.provider()))
-
-    def authorizer(
-        self,
-        client: SyneriseClient,
-        *,
-        config: ClientConfig,
-        clock: Callable[[], float],
-        wall_clock: Callable[[], float],
-    ) -> TokenSession:
-        """A token session; a fixed token whose expiry is unreadable never expires here."""
-        if self.provider is None:
-            config = attrs.evolve(config, default_token_lifetime=_FOREVER)
-        return super().authorizer(client, config=config, clock=clock, wall_clock=wall_clock)

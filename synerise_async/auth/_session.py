@@ -6,8 +6,9 @@ Policy:
   request gets the current token at once.
 - **Early window** (less than the margin left, still valid): the first request to notice
   starts one refresh in the background; every request keeps getting the still-valid
-  token. A failed background refresh is logged (at INFO) and tried again after a
-  backoff; the old token is kept while it is valid.
+  token. A failed background refresh is logged (at INFO) and tried again after the
+  pipeline's backoff (``_http.backoff_delay``, growing with each failure in a row); the
+  old token is kept while it is valid.
 - **Must window** (no valid token): requests wait for the one refresh in flight (started
   by whoever came first). Its failure reaches each waiter as ``TokenRefreshError`` with
   the cause; the next request starts a new refresh.
@@ -24,6 +25,9 @@ Policy:
   it) does not cancel it for the others.
 - **After a 401**: ``invalidate`` drops the token only if it is still the one that failed
   (another request may have renewed it already), so N failing requests cause one renewal.
+- **Credentials that cannot renew** (a fixed token): their token is used until it
+  expires, and one whose expiry cannot be read until the API refuses it; then
+  requests fail saying it cannot be renewed.
 - **Implausible lifetimes** (an expiry at or before the issue time, an issue time in
   the wrong unit) are treated as unknown: the default lifetime applies and one warning
   is logged per token, so a server's odd clock never makes a login per request.
@@ -33,11 +37,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import math
 from collections.abc import Awaitable, Callable
 
 import attrs
 
+from .._clock import SYSTEM_CLOCK, Clock
 from .._config import ClientConfig
 from .._exceptions import (
     APIConnectionError,
@@ -47,7 +52,14 @@ from .._exceptions import (
     ResponseValidationError,
     TokenRefreshError,
 )
-from .._http import REFRESHING, RETRYABLE_STATUSES, Authorization, is_token_problem
+from .._http import (
+    REFRESHING,
+    RETRYABLE_STATUSES,
+    Authorization,
+    backoff_delay,
+    is_token_problem,
+    refused_credentials,
+)
 from .._types import Redacted
 from .._validation import has_control_character
 from ._tokens import IssuedToken, token_timing
@@ -103,31 +115,11 @@ def _stale_step(exc: BaseException) -> bool:
     )
 
 
-def _login_refused(name: str, refused: APIStatusError) -> LoginRefusedError:
-    return LoginRefusedError(
-        f"{name}: the API refused the credentials ({refused.message})",
-        request=refused.request,
-        status_code=refused.status_code,
-        body=refused.body,
-        text=refused.text,
-        headers=refused.headers,
-        attempts=refused.attempts,
-    )
-
-
 def _fresh(exc: TokenRefreshError) -> TokenRefreshError:
     """A new instance for one waiter: one shared instance would collect every waiter's
     traceback."""
     if isinstance(exc, LoginRefusedError):
-        copy: TokenRefreshError = LoginRefusedError(
-            exc.message,
-            request=exc.request,
-            status_code=exc.status_code,
-            body=exc.body,
-            text=exc.text,
-            headers=exc.headers,
-            attempts=exc.attempts,
-        )
+        copy: TokenRefreshError = refused_credentials(exc, exc.message)
     else:
         copy = TokenRefreshError(str(exc))
     copy.__cause__ = exc.__cause__
@@ -141,9 +133,10 @@ class TokenSession:
         fetch: obtains a new token (a login, or a refresh with the current token).
         config: margins, default lifetime, the refused-login back-off.
         name: what to call the credentials in logs (never a secret).
-        renewable: whether a new token can be had after the first (False for a fixed token).
-        clock: the monotonic clock; tests pass a fake one.
-        wall_clock: the epoch clock, used only when the server gives no issue time.
+        renewable: whether a new token can be had after the first (False for a fixed
+            token: then a token whose expiry cannot be read is used until refused).
+        clock: the client's clock (monotonic time for expiry, wall time only when the
+            server gives no issue time, jitter for the backoff); tests pass a fake one.
     """
 
     def __init__(
@@ -153,18 +146,19 @@ class TokenSession:
         config: ClientConfig,
         name: str,
         renewable: bool = True,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._fetch = fetch
         self._config = config
         self._name = name
         self._renewable = renewable
-        self._clock = clock
-        self._wall_clock = wall_clock
+        self._clock = clock.monotonic
+        self._wall_clock = clock.wall
+        self._random = clock.random
         self._token: SessionToken | None = None
         self._task: asyncio.Task[SessionToken] | None = None
         self._background_retry_at = 0.0
+        self._background_failures = 0  # in a row, for the backoff
         #: A non-transient failure (refused credentials) and until when it is held.
         self._held: tuple[TokenRefreshError, float] | None = None
         self._generation = 0
@@ -250,7 +244,9 @@ class TokenSession:
             return
         exc = task.exception()  # retrieved here, so it is never "never retrieved"
         if exc is not None:
-            self._background_retry_at = self._clock() + self._config.backoff_base
+            self._background_failures += 1
+            delay = backoff_delay(self._background_failures, self._config, self._random)
+            self._background_retry_at = self._clock() + delay
             # INFO (see _http's logging rule): a waiter gets this error raised; a
             # background refresh is tried again while the old token serves. The message
             # names the credentials, never their secrets.
@@ -305,7 +301,12 @@ class TokenSession:
             wall_now=self._wall_clock(),
             default_lifetime=self._config.default_token_lifetime,
         )
-        if timing.implausible:
+        expires_at = timing.expires_at
+        refresh_at = expires_at - self._config.refresh_margin_for(timing.lifetime)
+        if not self._renewable and timing.source == "default":
+            # A fixed token of unknown expiry: guessing a lifetime would only end it early.
+            expires_at = refresh_at = math.inf
+        elif timing.implausible:
             logger.warning(
                 "%s: the token's lifetime cannot be right (%s); assuming %.0fs",
                 self._name,
@@ -315,22 +316,30 @@ class TokenSession:
         self._generation += 1
         token = SessionToken(
             value=issued.value,
-            refresh_at=timing.expires_at - self._config.refresh_margin_for(timing.lifetime),
-            expires_at=timing.expires_at,
+            refresh_at=refresh_at,
+            expires_at=expires_at,
             lifetime=timing.lifetime,
             source=timing.source,
             generation=self._generation,
         )
         self._token = token
         self._held = None
+        self._background_failures = 0
         self.tokens_obtained += 1
-        logger.info(
-            "%s: obtained token #%d (lifetime %.1fs from %s)",
-            self._name,
-            token.generation,
-            token.lifetime,
-            token.source,
-        )
+        if math.isinf(token.expires_at):
+            logger.info(
+                "%s: obtained token #%d (expiry unknown: used until refused)",
+                self._name,
+                token.generation,
+            )
+        else:
+            logger.info(
+                "%s: obtained token #%d (lifetime %.1fs from %s)",
+                self._name,
+                token.generation,
+                token.lifetime,
+                token.source,
+            )
         return token
 
     def _failure(self, exc: Exception) -> TokenRefreshError:
@@ -338,7 +347,9 @@ class TokenSession:
         refused-login back-off."""
         refused = _refused(exc)
         if refused is not None:
-            error: TokenRefreshError = _login_refused(self._name, refused)
+            error: TokenRefreshError = refused_credentials(
+                refused, f"{self._name}: the API refused the credentials ({refused.message})"
+            )
         elif isinstance(exc, TokenRefreshError) and not isinstance(exc, LoginRefusedError):
             error = TokenRefreshError(str(exc))
         else:

@@ -15,10 +15,10 @@ import base64
 import binascii
 import hmac
 import struct
-import time
 from collections.abc import Callable
 from typing import Final
 
+from .._clock import SYSTEM_CLOCK
 from .._exceptions import InvalidArgumentError
 
 __all__ = ["TOTP_DIGITS", "TOTP_STEP", "Totp", "totp", "totp_code"]
@@ -110,7 +110,9 @@ class Totp:
 
     __slots__ = ("_clock", "_key")
 
-    def __init__(self, secret: str | bytes, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, secret: str | bytes, *, clock: Callable[[], float] = SYSTEM_CLOCK.wall
+    ) -> None:
         self._key = _decode_secret(secret)
         self._clock = clock
 
@@ -122,7 +124,7 @@ class Totp:
         return "<Totp secret=<redacted>>"
 
 
-def totp(secret: str | bytes, *, clock: Callable[[], float] = time.time) -> Totp:
+def totp(secret: str | bytes, *, clock: Callable[[], float] = SYSTEM_CLOCK.wall) -> Totp:
     """A code source for ``UserAuth(mfa=...)`` from an authenticator app's secret.
 
     Each call computes the code current by ``clock`` (30-second steps, 6 digits,
@@ -131,7 +133,8 @@ def totp(secret: str | bytes, *, clock: Callable[[], float] = time.time) -> Totp
 
     Args:
         secret: the base32 secret shown when the authenticator was set up.
-        clock: seconds since the epoch; ``time.time`` by default.
+        clock: seconds since the epoch; the system's wall clock by default (a
+            client's ``clock.wall`` keeps codes in step with a fake clock).
 
     Returns:
         A callable returning the current code.

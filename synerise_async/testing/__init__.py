@@ -10,6 +10,7 @@ Example::
 Run it standalone with ``python -m synerise_async.testing --port 8080``.
 """
 
+from ._clock import ManualClock
 from ._faults import Faults
 from ._models import (
     IssuedToken,
@@ -25,6 +26,7 @@ __all__ = [
     "FakeSynerise",
     "Faults",
     "IssuedToken",
+    "ManualClock",
     "RecordedRequest",
     "SeededProfile",
     "SeededUser",

@@ -19,6 +19,9 @@ from synerise_async import (
     UserAuth,
     WorkspaceAuth,
 )
+from synerise_async import (
+    Clock as SdkClock,
+)
 from synerise_async.api import _paths as paths
 from synerise_async.api.auth import conditional_profile_login, workspace_login
 from synerise_async.models import ConditionalLoginStatus
@@ -143,7 +146,9 @@ async def test_an_expired_profile_token_is_renewed_before_it_is_sent() -> None:
     clock = Clock()
     async with FakeSynerise(seed=3, workflows_per_workspace=0, token_lifetime=600) as fake:
         async with (
-            SyneriseClient(_anonymous(fake), base_url=fake.url, config=FAST, clock=clock) as client,
+            SyneriseClient(
+                _anonymous(fake), base_url=fake.url, config=FAST, clock=SdkClock(monotonic=clock)
+            ) as client,
             asyncio.timeout(10),
         ):
             assert await _login(client, fake) == ConditionalLoginStatus.SUCCESS
@@ -162,7 +167,9 @@ async def test_an_expired_profile_token_is_renewed_before_it_is_sent() -> None:
 async def test_a_profile_token_in_its_refresh_window_is_refreshed(fake: FakeSynerise) -> None:
     clock = Clock()
     async with (
-        SyneriseClient(_anonymous(fake), base_url=fake.url, config=FAST, clock=clock) as client,
+        SyneriseClient(
+            _anonymous(fake), base_url=fake.url, config=FAST, clock=SdkClock(monotonic=clock)
+        ) as client,
         asyncio.timeout(10),
     ):
         assert await _login(client, fake) == ConditionalLoginStatus.SUCCESS

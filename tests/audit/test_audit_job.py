@@ -172,9 +172,10 @@ async def test_skip_recognises_a_workspace_keyed_by_its_numeric_id(
 async def test_a_burst_of_failures_reading_the_workspace_keeps_its_uuid(
     fake: FakeSynerise, client: SyneriseClient
 ) -> None:
-    # Five 503s outlast one read's retries (five attempts); the audit reads it again
-    # rather than key the records by the numeric id.
-    fake.faults.error(503, count=5, path=CURRENT_WORKSPACE)
+    # As many 503s as the client retries: its last attempt reads the Workspace, and the
+    # records are keyed by its UUID, not by the numeric id. (The audit's own loop of
+    # three reads on top is gone: the pipeline's is the one retry loop.)
+    fake.faults.error(503, count=FAST.max_retries, path=CURRENT_WORKSPACE)
     records = await collect(audit_workflows(client, include=Include.NONE))
     assert len(records) == 120
     assert {r.workspace.key for r in records} == {fake.workspace.id}
@@ -190,7 +191,8 @@ async def test_a_workspace_that_cannot_be_read_stops_the_audit_before_any_record
         with pytest.raises(InternalServerError) as caught:
             await run.__anext__()
     assert any("Workspace UUID" in note for note in caught.value.__notes__)
-    assert fake.count(CURRENT_WORKSPACE) == _job.WORKSPACE_LOOKUPS * (1 + FAST.max_retries)
+    # The client's retries are the only ones: no loop of the audit's own on top.
+    assert fake.count(CURRENT_WORKSPACE) == 1 + FAST.max_retries
     assert fake.count(LIST) == 0
     assert not audit_tasks()
 

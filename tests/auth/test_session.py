@@ -11,7 +11,13 @@ import contextlib
 
 import pytest
 
-from synerise_async import ClientConfig, ClientStateError, LoginRefusedError, TokenRefreshError
+from synerise_async import (
+    ClientConfig,
+    ClientStateError,
+    Clock,
+    LoginRefusedError,
+    TokenRefreshError,
+)
 from synerise_async._exceptions import (
     AuthenticationError,
     InternalServerError,
@@ -58,7 +64,7 @@ def make(clock: FakeClock, source: Source, **config: object) -> TokenSession:
         source,
         config=ClientConfig(**config),  # type: ignore[arg-type]
         name="test",
-        clock=clock,
+        clock=Clock(monotonic=clock),
     )
 
 
@@ -265,7 +271,7 @@ async def test_an_implausible_lifetime_means_the_default_and_one_login_per_token
         calls += 1
         return IssuedToken(value=f"t{calls}", expiration=expiration, created_ms=created_ms)
 
-    session = TokenSession(fetch, config=ClientConfig(), name="odd", clock=clock)
+    session = TokenSession(fetch, config=ClientConfig(), name="odd", clock=Clock(monotonic=clock))
     with caplog.at_level("WARNING", logger="synerise_async.auth"):
         tokens = [await session.get_token() for _ in range(100)]
     assert calls == 1
@@ -336,7 +342,7 @@ async def test_fixed_token_session_reports_expiry_instead_of_renewing() -> None:
     clock = FakeClock()
     source = Source(clock, lifetime=10)
     session = TokenSession(
-        source, config=ClientConfig(), name="fixed", renewable=False, clock=clock
+        source, config=ClientConfig(), name="fixed", renewable=False, clock=Clock(monotonic=clock)
     )
     token = await session.get_token()
     assert not session.invalidate(token.header())

@@ -8,11 +8,11 @@ from typing import Any
 
 from ..._exceptions import InvalidArgumentError
 from ..._http import Request, RetryPolicy
-from ..._types import UNSET, Unset
+from ..._types import UNSET, RawResponse, Unset
 from ..._validation import check_enum, check_uuid
 from ...models.automation import ScheduleAction
 
-__all__ = ["action_request"]
+__all__ = ["action_request", "void_result"]
 
 
 def action_request(
@@ -51,3 +51,12 @@ def action_request(
         json=body,
         retry=RetryPolicy.IDEMPOTENT if retry_unsafe else RetryPolicy.UNSENT_ONLY,
     )
+
+
+def void_result(raw: RawResponse) -> None:
+    """What an action's 2xx answer means: nothing to decode, so its body is not read.
+
+    Whatever came (empty, ``{}``, an HTML page, bytes that are not UTF-8) is not an
+    error: the action was accepted. It stays in ``Response.content`` for who wants it.
+    """
+    del raw  # the status said it all

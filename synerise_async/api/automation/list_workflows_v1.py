@@ -73,7 +73,8 @@ async def asyncio(
     **filters: Unpack[WorkflowFilters],
 ) -> Page[Workflow]:
     """Fetch one page of workflows; see :func:`asyncio_detailed`."""
-    return (await asyncio_detailed(client=client, page=page, limit=limit, **filters)).parsed
+    request = _get_kwargs(page=page, limit=limit, **filters)
+    return _parse_response(await client.send(request), page=page, limit=limit)
 
 
 def paginate(

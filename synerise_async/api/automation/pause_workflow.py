@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ..._types import UNSET, RawResponse, Response, Unset
 from ...models.automation import ScheduleAction
 from .._paths import PAUSE_WORKFLOW
-from ._actions import action_request
+from ._actions import action_request, void_result
 
 if TYPE_CHECKING:
     from ..._client import SyneriseClient
@@ -34,7 +34,7 @@ def _get_kwargs(
 
 
 def _parse_response(raw: RawResponse) -> None:
-    return None  # 2xx with an empty (or uninteresting) body
+    void_result(raw)
 
 
 def _build_response(raw: RawResponse) -> Response[None]:
@@ -61,7 +61,7 @@ async def asyncio_detailed(
             have been carried out (default: only when it surely was not, or after a 429).
 
     Returns:
-        The response (its body is empty).
+        The response: ``parsed`` is None; a body, if one came, is in ``content``, unread.
 
     Raises:
         InvalidArgumentError: an invalid argument (nothing is sent).
@@ -83,9 +83,10 @@ async def asyncio(
     retry_unsafe: bool = False,
 ) -> None:
     """Pause a workflow. See :func:`asyncio_detailed`."""
-    await asyncio_detailed(
-        client=client,
-        diagram_id=diagram_id,
-        schedule_action=schedule_action,
-        retry_unsafe=retry_unsafe,
+    _parse_response(
+        await client.send(
+            _get_kwargs(
+                diagram_id=diagram_id, schedule_action=schedule_action, retry_unsafe=retry_unsafe
+            )
+        )
     )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..._types import RawResponse, Response
 from .._paths import STOP_WORKFLOW
-from ._actions import action_request
+from ._actions import action_request, void_result
 
 if TYPE_CHECKING:
     from ..._client import SyneriseClient
@@ -26,7 +26,7 @@ def _get_kwargs(*, diagram_id: str | uuid.UUID, retry_unsafe: bool = False) -> R
 
 
 def _parse_response(raw: RawResponse) -> None:
-    return None  # 2xx with an empty (or uninteresting) body
+    void_result(raw)
 
 
 def _build_response(raw: RawResponse) -> Response[None]:
@@ -49,7 +49,7 @@ async def asyncio_detailed(
             have been carried out (default: only when it surely was not, or after a 429).
 
     Returns:
-        The response (its body is empty).
+        The response: ``parsed`` is None; a body, if one came, is in ``content``, unread.
 
     Raises:
         InvalidArgumentError: an invalid argument (nothing is sent).
@@ -68,8 +68,6 @@ async def asyncio(
     retry_unsafe: bool = False,
 ) -> None:
     """Stop a workflow, irreversibly. See :func:`asyncio_detailed`."""
-    await asyncio_detailed(
-        client=client,
-        diagram_id=diagram_id,
-        retry_unsafe=retry_unsafe,
+    _parse_response(
+        await client.send(_get_kwargs(diagram_id=diagram_id, retry_unsafe=retry_unsafe))
     )

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 from typing import Any
 
+import attrs
 import pytest
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
@@ -30,6 +31,9 @@ from synerise_async import (
     ClientConfig,
     InternalServerError,
     Page,
+    PageError,
+    RateLimitError,
+    RawResponse,
     ResponseValidationError,
     SyneriseClient,
     TokenAuth,
@@ -631,6 +635,72 @@ async def test_a_429_mid_walk_is_waited_out(
     assert listing[4].at - listing[3].at >= 0.09
 
 
+async def test_a_429_that_ends_a_walk_is_caught_as_a_rate_limit_error_with_resume_page(
+    fake: FakeSynerise, expected_ids: list[str], fast_config: ClientConfig
+) -> None:
+    # A Retry-After longer than the client waits for: the 429 is raised, not waited out.
+    config = attrs.evolve(fast_config, max_retry_after=1.0)
+    async with (
+        asyncio.timeout(20),
+        SyneriseClient(
+            WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=config
+        ) as client,
+    ):
+        got: list[str] = []
+        caught: RateLimitError | None = None
+        try:
+            async for page in list_workflows.paginate(client=client, limit=10, prefetch=1):
+                got.extend(ids(list(page.items)))
+                if page.page == 2:
+                    await wait_for(lambda: fake.count(path=V2) == 3)  # page 3 is served
+                    fake.faults.rate_limit(retry_after=30, path=V2)  # page 4 is refused
+        except RateLimitError as exc:  # the class users catch around a single call
+            caught = exc
+        assert caught is not None
+        assert isinstance(caught, PageError)
+        assert caught.resume_page == 4
+        assert (caught.status_code, caught.retry_after, caught.attempts) == (429, 30.0, 1)
+        assert isinstance(caught.__cause__, RateLimitError)
+        assert not isinstance(caught.__cause__, PageError)
+        assert str(caught) == str(caught.__cause__)
+        assert got == expected_ids[:30]
+        async for workflow in list_workflows.paginate(
+            client=client, limit=10, start_page=caught.resume_page
+        ).items():
+            got.append(workflow.diagram_id)
+    assert got == expected_ids
+
+
+@pytest.mark.parametrize(("module", "path", "default_limit"), LISTINGS)
+async def test_a_walk_builds_no_response_objects(
+    fake: FakeSynerise,
+    client: SyneriseClient,
+    expected_ids: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    module: ModuleType,
+    path: str,
+    default_limit: int,
+) -> None:
+    built: list[RawResponse] = []
+    to_response = RawResponse.to_response
+
+    def counting(self: RawResponse, parsed: Any) -> Any:
+        if path in self.request.url:  # the login's Response is not the listing's
+            built.append(self)
+        return to_response(self, parsed)
+
+    monkeypatch.setattr(RawResponse, "to_response", counting)
+    walked = [
+        w.diagram_id async for w in module.paginate(client=client, limit=10, prefetch=2).items()
+    ]
+    assert walked == expected_ids
+    assert built == []  # pages go from the wire to the walk; nobody asked for a Response
+    one = await module.asyncio_detailed(client=client, page=2, limit=10)
+    assert isinstance(one.parsed, Page)
+    assert [w.diagram_id for w in one.parsed.items] == expected_ids[10:20]
+    assert len(built) == 1  # a single detailed call still gets its Response[Page]
+
+
 async def test_a_revoked_token_mid_walk_is_renewed_once(
     fake: FakeSynerise, client: SyneriseClient, expected_ids: list[str]
 ) -> None:
@@ -669,7 +739,9 @@ async def test_an_undecodable_page_stops_the_walk_with_a_resume_page(
             got.extend(ids(list(page.items)))
             if page.page == 5:
                 fake.faults.non_json(path=V2, status_code=200)
+    assert isinstance(info.value, PageError)
     assert info.value.resume_page == 6
+    assert isinstance(info.value.__cause__, ResponseValidationError)
     assert fake.count(path=V2) == 6  # not retried: the body is wrong, not the connection
     async for workflow in list_workflows.paginate(client=client, limit=10, start_page=6).items():
         got.append(workflow.diagram_id)

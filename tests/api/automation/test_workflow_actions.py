@@ -16,6 +16,7 @@ from synerise_async import (
     BasicAuth,
     ConflictError,
     NotFoundError,
+    RawResponse,
     SyneriseClient,
 )
 from synerise_async.api.automation import (
@@ -191,3 +192,66 @@ async def test_an_unknown_workflow_is_not_found(client: SyneriseClient, module: 
         await _call(module)(client=client, diagram_id=str(uuid.uuid4()))
     assert isinstance(info.value, APIStatusError)
     assert info.value.status_code == 404
+
+
+ACTIONS = {
+    "run": (run_workflow, "/run"),
+    "pause": (pause_workflow, "/pause"),
+    "stop": (stop_workflow, "/stop"),
+    "schedule-on": (enable_workflow_schedule, "/schedule-on"),
+    "schedule-off": (disable_workflow_schedule, "/schedule-off"),
+}
+#: 2xx answers an action might get: none of them is an error, none is decoded.
+ODD_BODIES = {
+    "html": (200, b"<html><body>OK</body></html>", "text/html"),
+    "not-utf8": (200, b"\xff\xfe\x00garbage", "application/octet-stream"),
+    "json-array": (200, b"[1, 2, 3]", "application/json"),
+    "json-null": (200, b"null", "application/json"),
+    "json-truncated": (202, b'{"status": "acc', "application/json"),
+    "empty-201": (201, b"", "application/json"),
+}
+
+
+@pytest.mark.parametrize("body", ODD_BODIES)
+@pytest.mark.parametrize("action", ACTIONS)
+async def test_an_action_accepts_any_2xx_body_without_decoding_it(
+    fake: FakeSynerise,
+    client: SyneriseClient,
+    by_status: Callable[[str], str],
+    action: str,
+    body: str,
+) -> None:
+    module, suffix = ACTIONS[action]
+    status, payload, content_type = ODD_BODIES[body]
+    diagram_id = by_status("Active")
+    path = BASE.format(diagram_id) + suffix
+    fake.faults.body(payload, count=2, path=path, status_code=status, content_type=content_type)
+    response = await module.asyncio_detailed(client=client, diagram_id=diagram_id)
+    assert (response.status_code, response.parsed, response.content) == (status, None, payload)
+    assert await module.asyncio(client=client, diagram_id=diagram_id) is None
+    assert [r.status_code for r in fake.requests if r.path == path] == [status, status]  # no retry
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+async def test_an_actions_asyncio_builds_no_response(
+    fake: FakeSynerise,
+    client: SyneriseClient,
+    by_status: Callable[[str], str],
+    monkeypatch: pytest.MonkeyPatch,
+    action: str,
+) -> None:
+    module, suffix = ACTIONS[action]
+    built: list[RawResponse] = []
+    to_response = RawResponse.to_response
+
+    def counting(self: RawResponse, parsed: Any) -> Any:
+        if suffix in self.request.url:  # the login's Response is not the action's
+            built.append(self)
+        return to_response(self, parsed)
+
+    monkeypatch.setattr(RawResponse, "to_response", counting)
+    diagram_id = by_status("Active")
+    assert await module.asyncio(client=client, diagram_id=diagram_id) is None
+    assert built == []
+    await module.asyncio_detailed(client=client, diagram_id=diagram_id)
+    assert len(built) == 1
