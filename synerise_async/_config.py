@@ -16,6 +16,7 @@ import attrs
 from yarl import URL
 
 from ._exceptions import InvalidArgumentError
+from ._types import Redacted
 from ._validation import has_control_character
 from ._version import __version__
 
@@ -174,7 +175,7 @@ def _proxy(value: object) -> str | None:
         except (ValueError, TypeError):
             ok = False
         if ok:
-            return value
+            return Redacted(value)  # its credentials in no repr, like the other secrets
     # Only the scheme, host and port are shown: the URL may hold a password.
     shown = shown_proxy(value) if isinstance(value, str) else type(value).__name__
     raise InvalidArgumentError("config.proxy", f"{problem}; got {shown} (credentials not shown)")

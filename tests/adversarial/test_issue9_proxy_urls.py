@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import io
 
+import attrs
 import pytest
 
 from synerise_async import ClientConfig, InvalidArgumentError, cli
@@ -83,3 +84,14 @@ def test_the_command_parser_type_is_argparse_s() -> None:
     # The check above relies on argparse turning the type's error into a usage error.
     with pytest.raises(argparse.ArgumentTypeError):
         cli._proxy_url("http://user:pa/ss@proxy.example:3128")
+
+
+def test_a_configured_proxy_password_is_in_no_repr_of_the_config_s_values() -> None:
+    # As with the credentials (Redacted): not in attrs.asdict's repr, nor in a
+    # traceback's locals, while the URL itself is still what is used.
+    url = "http://user:pr0xy-s3cret@proxy.example:3128"
+    config = ClientConfig(proxy=url)
+    assert config.proxy == url
+    assert "pr0xy-s3cret" not in repr(config.proxy)
+    assert "pr0xy-s3cret" not in repr(attrs.asdict(config))
+    assert "pr0xy-s3cret" not in repr(config)
