@@ -99,7 +99,7 @@ async def test_a_second_401_surfaces_as_authentication_error(fake: FakeSynerise)
 
 
 async def test_403_that_names_an_expired_token_renews() -> None:
-    async with FakeSynerise(expired_token_status=403, workflows_per_workspace=3) as fake:
+    async with FakeSynerise(expired_token_status_code=403, workflows_per_workspace=3) as fake:
         async with ws_client(fake) as client:
             await list_workflows.asyncio(client=client)
             fake.shift_clock(7200)  # the server now sees the token as expired

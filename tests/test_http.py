@@ -165,7 +165,7 @@ async def test_a_429_cools_down_the_whole_client(fake: FakeSynerise, fast: Clien
             asyncio.create_task(list_workflows.asyncio(client=client, limit=1)) for _ in range(5)
         ]
         await asyncio.gather(first, *others)
-    limited = [r for r in fake.requests if r.status == 429]
+    limited = [r for r in fake.requests if r.status_code == 429]
     assert len(limited) == 1
     later = [r for r in fake.requests if r.path != CURRENT]
     # The other requests waited for the cool-down instead of hammering the server.
@@ -191,7 +191,7 @@ async def test_non_json_body_raises_a_typed_error(fake: FakeSynerise, fast: Clie
 
 
 async def test_non_json_error_body_keeps_the_text(fake: FakeSynerise, fast: ClientConfig) -> None:
-    fake.faults.non_json(count=5, path=CURRENT, status=502)
+    fake.faults.non_json(count=5, path=CURRENT, status_code=502)
     config = attrs.evolve(fast, max_retries=1)
     async with client_for(fake, config) as client:
         with pytest.raises(InternalServerError) as info:

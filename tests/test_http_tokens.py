@@ -86,7 +86,7 @@ async def test_one_malformed_login_answer_is_retried(fake: FakeSynerise, fault: 
     login = paths.WORKSPACE_LOGIN
     match fault:
         case "html-200":
-            fake.faults.non_json(status=200, path=login)
+            fake.faults.non_json(status_code=200, path=login)
         case "cut-json-200":
             fake.faults.body(b'{"token": "eyJ', path=login)
         case "wrong-shape-200":

@@ -264,7 +264,7 @@ async def test_a_response_that_does_not_parse_becomes_the_records_error(
     fake: FakeSynerise, client: SyneriseClient
 ) -> None:
     victim = sorted(ids(fake))[0]
-    fake.faults.non_json(path=stats_path(victim), status=200)
+    fake.faults.non_json(path=stats_path(victim), status_code=200)
     records = await collect(audit_workflows(client))
     [failed] = [r for r in records if r.error is not None]
     assert failed.error is not None
@@ -330,7 +330,7 @@ async def test_a_token_expiring_mid_audit_is_renewed() -> None:
 async def test_a_token_refused_mid_audit_and_on_renewal_is_renewed_once_more(
     fake: FakeSynerise, client: SyneriseClient
 ) -> None:
-    fake.expired_token_status = 403
+    fake.expired_token_status_code = 403
     async with audit_workflows(client, concurrency=2) as run:
         records = [await run.__anext__()]
         fake.revoke_all_tokens()

@@ -105,7 +105,7 @@ def test_a_standalone_controller_takes_the_filter_as_a_uuid() -> None:
     assert faults._take("GET", LIST, {}, "other") is None
     action = faults._take("GET", LIST, {}, "ws-uuid")
     assert action is not None
-    assert action.status == 500
+    assert action.status_code == 500
 
 
 async def test_random_scoped_draws_stay_seeded() -> None:

@@ -99,7 +99,7 @@ async def in_flight_peak(fake: FakeSynerise, path: str = V2) -> AsyncIterator[li
 
     async def sample() -> None:
         while True:
-            busy = sum(1 for r in fake.requests if r.path == path and r.status is None)
+            busy = sum(1 for r in fake.requests if r.path == path and r.status_code is None)
             peak[0] = max(peak[0], busy)
             await asyncio.sleep(0.001)
 
@@ -621,7 +621,7 @@ async def test_a_429_mid_walk_is_waited_out(
             fake.faults.rate_limit(retry_after=0.1, path=V2)
     assert got == expected_ids
     listing = [r for r in fake.requests if r.path == V2]
-    assert [(int(r.query["page"]), r.status) for r in listing] == [
+    assert [(int(r.query["page"]), r.status_code) for r in listing] == [
         (1, 200),
         (2, 200),
         (3, 200),
@@ -717,7 +717,7 @@ async def test_a_revoked_token_mid_walk_is_renewed_once(
 async def test_a_token_expired_on_the_server_mid_walk_is_renewed(
     fake: FakeSynerise, client: SyneriseClient, expected_ids: list[str], status: int
 ) -> None:
-    fake.expired_token_status = status  # some Workspaces answer 403 "Token expired"
+    fake.expired_token_status_code = status  # some Workspaces answer 403 "Token expired"
     got: list[str] = []
     async for page in list_workflows.paginate(client=client, limit=10):
         got.extend(ids(list(page.items)))
@@ -725,7 +725,7 @@ async def test_a_token_expired_on_the_server_mid_walk_is_renewed(
             fake.shift_clock(7200)  # the client's token is now expired for the server
     assert got == expected_ids
     assert fake.count(path=LOGIN) == 2
-    assert [r.status for r in fake.requests if r.path == V2].count(status) == 1
+    assert [r.status_code for r in fake.requests if r.path == V2].count(status) == 1
 
 
 async def test_an_undecodable_page_stops_the_walk_with_a_resume_page(
@@ -736,7 +736,7 @@ async def test_an_undecodable_page_stops_the_walk_with_a_resume_page(
         async for page in list_workflows.paginate(client=client, limit=10):
             got.extend(ids(list(page.items)))
             if page.page == 5:
-                fake.faults.non_json(path=V2, status=200)
+                fake.faults.non_json(path=V2, status_code=200)
     assert isinstance(info.value, PageError)
     assert info.value.resume_page == 6
     assert isinstance(info.value.__cause__, ResponseValidationError)
