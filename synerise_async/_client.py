@@ -22,6 +22,7 @@ from ._config import DEFAULT_BASE_URL, REGIONS, ClientConfig
 from ._exceptions import ClientStateError, InvalidArgumentError
 from ._http import Authorizer, ClientStats, Pipeline, Request
 from ._limits import Limiter
+from ._redaction import Redacted
 from ._types import RawResponse
 from ._validation import has_control_character
 from .auth._credentials import BasicAuth, Credentials, FixedAuthorizer, TokenCredentials, UserAuth
@@ -203,9 +204,11 @@ class SyneriseClient:
             proxy, auth = await asyncio.to_thread(get_env_proxy_for_url, URL(self.base_url))
         except LookupError:  # no proxy for this URL, or NO_PROXY exempts its host
             return None
+        if auth is None:
+            return proxy
         # Credentials go back into the URL, as with config.proxy (aiohttp's proxy_auth
-        # argument is deprecated).
-        return proxy if auth is None else proxy.with_user(auth.login).with_password(auth.password)
+        # argument is deprecated), held as Redacted like config.proxy: in no repr.
+        return Redacted(str(proxy.with_user(auth.login).with_password(auth.password)))
 
     def _start(self, shared: _Shared) -> None:
         self._shared = shared
