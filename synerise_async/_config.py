@@ -228,7 +228,8 @@ class ClientConfig:
       is left (default: the smaller of 60 s and a fifth of its lifetime);
     - a client that opens its own aiohttp session sends through ``proxy`` when it is
       set, else (``trust_env``, the default) through the proxy that ``HTTP_PROXY`` /
-      ``HTTPS_PROXY`` name, honouring ``NO_PROXY``; a proxy that cannot be reached
+      ``HTTPS_PROXY`` name, honouring ``NO_PROXY`` (read once, when the client opens;
+      ``~/.netrc`` is not read); a proxy that cannot be reached
       fails as ``APIConnectionError`` naming it. A session you pass in is used as it
       is: these two settings do not change it.
 
