@@ -146,3 +146,18 @@ async def test_a_netrc_entry_for_the_api_host_is_not_used(
         await get_current_workspace.asyncio(client=client)
         await get_current_workspace.asyncio(client=client)
     assert [r.auth for r in fake.requests] == [None, "bearer", "bearer"]
+
+
+async def test_the_environment_proxy_is_read_when_the_client_opens(
+    fake: FakeSynerise, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read once (aiohttp's trust_env read it in a thread for every request): a variable
+    # set after the client opened changes nothing for it.
+    async with (
+        asyncio.timeout(30),
+        SyneriseClient(WorkspaceAuth(fake.workspace.api_key), base_url=fake.url) as client,
+    ):
+        await get_current_workspace.asyncio(client=client)
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")  # nothing listens there
+        await get_current_workspace.asyncio(client=client)
+    assert [r.status_code for r in fake.requests] == [200, 200, 200]
