@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import attrs
-import pytest
 
 import synerise_async
 
