@@ -51,7 +51,7 @@ async def test_200_concurrent_requests_across_an_expiry_make_one_token_request()
             )
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 2
-    assert fake.count(path=paths.CURRENT_WORKSPACE, status=401) == 0
+    assert fake.count(path=paths.CURRENT_WORKSPACE, status_code=401) == 0
 
 
 async def test_refresh_happens_before_expiry_while_requests_keep_flowing() -> None:
@@ -69,7 +69,7 @@ async def test_refresh_happens_before_expiry_while_requests_keep_flowing() -> No
             for _ in range(5):
                 await get_current_workspace.asyncio(client=client)
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 2
-    assert fake.count(status=401) == 0
+    assert fake.count(status_code=401) == 0
 
 
 async def test_revoked_token_means_one_relogin_and_one_retry(fake: FakeSynerise) -> None:
@@ -83,7 +83,7 @@ async def test_revoked_token_means_one_relogin_and_one_retry(fake: FakeSynerise)
         assert all(r.selected for r in results)
         assert client.stats.reauthentications == 10
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 1
-    assert fake.count(path=paths.CURRENT_WORKSPACE, status=401) == 10
+    assert fake.count(path=paths.CURRENT_WORKSPACE, status_code=401) == 10
 
 
 async def test_a_second_401_surfaces_as_authentication_error(fake: FakeSynerise) -> None:
@@ -105,7 +105,7 @@ async def test_403_that_names_an_expired_token_renews() -> None:
             fake.shift_clock(7200)  # the server now sees the token as expired
             page = await list_workflows.asyncio(client=client)
     assert len(page.items) == 3
-    assert fake.count(path=paths.LIST_WORKFLOWS, status=403) == 1
+    assert fake.count(path=paths.LIST_WORKFLOWS, status_code=403) == 1
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 2
 
 
@@ -269,7 +269,7 @@ async def test_profile_auth_anonymous_refreshes_then_logs_in_again() -> None:
             await refresh
             second = await session.get_token()
             assert second is not first
-            assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status=200) == 1
+            assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status_code=200) == 1
             manual.advance(second.expires_at - manual.now + 1)  # expired: log in again
             fake.shift_clock(120)
             third = await session.get_token()

@@ -258,6 +258,6 @@ async def test_a_login_step_refused_for_its_stale_token_starts_the_flow_again() 
                 await call
                 await list_workflows.asyncio(client=client)
     select = paths.SELECT_WORKSPACE.format(workspace_uuid=ws)
-    assert fake.count(path=select, status=401) == 1  # the stale step happened...
-    assert fake.count(path=select, status=200) == 1  # ...and the flow started again
+    assert fake.count(path=select, status_code=401) == 1  # the stale step happened...
+    assert fake.count(path=select, status_code=200) == 1  # ...and the flow started again
     assert fake.count(path=paths.USER_LOGIN) == 2

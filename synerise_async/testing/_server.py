@@ -410,14 +410,17 @@ class FakeSynerise:
     # --- request log -----------------------------------------------------------
 
     def count(
-        self, path: str | None = None, method: str | None = None, status: int | None = None
+        self,
+        path: str | None = None,
+        method: str | None = None,
+        status_code: int | None = None,
     ) -> int:
         """Count recorded requests.
 
         Args:
             path: An exact path, or a prefix ending in ``*``; ``None`` for any.
             method: An HTTP method (any case); ``None`` for any.
-            status: A status; ``None`` for any.
+            status_code: An HTTP status; ``None`` for any.
 
         Returns:
             How many recorded requests match every given filter.
@@ -428,7 +431,7 @@ class FakeSynerise:
             for r in self.requests
             if _paths.path_matches(path, r.path)
             and (wanted_method is None or r.method == wanted_method)
-            and (status is None or r.status_code == status)
+            and (status_code is None or r.status_code == status_code)
         )
 
     def token_requests(self) -> int:

@@ -1,6 +1,6 @@
-"""Issue 9 review: findings whose fix belongs to files being restructured
-(``auth/_credentials.py``, ``_exceptions.py``); each is a strict xfail saying what is
-wrong, over HTTP against the fake server, bounded in time."""
+"""Issue 9 review: an MFA code with whitespace around it logs in; an error whose
+``errors[]`` carry a code but no message says the code, not "None". Over HTTP against
+the fake server, bounded in time."""
 
 from __future__ import annotations
 
@@ -16,12 +16,6 @@ DEADLINE = 15
 ONCE = ClientConfig(backoff_base=0.01, backoff_cap=0.05, max_retries=0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 review: UserAuth(mfa=) sends a code with its surrounding whitespace "
-    "(a code read from a file ends with a newline) while API keys and tokens are "
-    "stripped; _mfa_code should strip it as check_credential does",
-)
 @pytest.mark.parametrize("form", ["string", "callable"])
 async def test_an_mfa_code_with_a_trailing_newline_logs_in(fake: FakeSynerise, form: str) -> None:
     user = fake.mfa_user
@@ -35,11 +29,6 @@ async def test_an_mfa_code_with_a_trailing_newline_logs_in(fake: FakeSynerise, f
         assert await list_workspaces.asyncio(client=client)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 review: an error body whose errors[] carry a code but no message "
-    "makes the message 'HTTP 400: None' (_exceptions' message builder)",
-)
 async def test_an_error_without_a_message_does_not_say_none(fake: FakeSynerise) -> None:
     fake.faults.body(
         {"errors": [{"code": 1001, "message": None}]},

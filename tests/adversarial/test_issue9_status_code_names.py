@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import attrs
-import pytest
 
 import synerise_async
 
@@ -73,19 +72,5 @@ def _offenders() -> list[str]:
     return sorted(set(found))
 
 
-#: Renaming it breaks the README's testing example (``fake.count(path=..., status=429)``),
-#: which this branch may not edit: rename both together (see the review's report).
-_WAITING_FOR_THE_README = "synerise_async.testing._server.FakeSynerise: count(status=...)"
-
-
 def test_no_public_name_calls_an_http_status_status() -> None:
-    assert [name for name in _offenders() if name != _WAITING_FOR_THE_README] == []
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 review: FakeSynerise.count(status=) should be status_code=; the "
-    "README's testing example uses it and must change in the same commit",
-)
-def test_the_request_count_filter_is_status_code_too() -> None:
-    assert _WAITING_FOR_THE_README not in _offenders()
+    assert _offenders() == []

@@ -413,7 +413,7 @@ async def test_aclose_while_a_worker_fails_still_ends_everything(
         run = audit_workflows(client, concurrency=4, page_size=10)
         first = await run.__anext__()
         fake.faults.error(401, count=10_000, path=STATS)
-        await eventually(lambda: fake.count(STATS, status=401) >= 1)
+        await eventually(lambda: fake.count(STATS, status_code=401) >= 1)
         await run.aclose()
     assert first.error is None
     assert not audit_tasks()
@@ -440,7 +440,7 @@ async def test_a_listing_that_keeps_failing_is_reported_and_the_audit_goes_on() 
                 # Pages 1-5 are in (prefetch 4); from page 6 on the listing fails, until
                 # the failure is reported. Selecting the second Workspace is slowed down
                 # meanwhile, so that its listing comes after the faults are gone.
-                await eventually(lambda: fake.count(LIST, status=200) >= 5)
+                await eventually(lambda: fake.count(LIST, status_code=200) >= 5)
                 fake.faults.delay(0.5, path="/uauth/auth/login/user/profile/*")
                 fake.faults.error(503, count=10_000, path=LIST)
 
@@ -473,11 +473,11 @@ async def test_the_listing_failure_budget_is_per_page() -> None:
             async with asyncio.timeout(10), run:
                 records = [await run.__anext__()]
                 for pages in (6, 12):
-                    while fake.count(LIST, status=200) < pages:
+                    while fake.count(LIST, status_code=200) < pages:
                         records.append(await run.__anext__())
                     fake.faults.truncated(path=LIST)
                 records += [r async for r in run]
-    assert fake.count(LIST, status=200) >= 20 + 3
+    assert fake.count(LIST, status_code=200) >= 20 + 3
     assert run.progress.listing_failures == []
     assert run.progress.complete
     assert Counter(r.workflow.diagram_id for r in records) == Counter(ids(fake))

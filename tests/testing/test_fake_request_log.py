@@ -75,8 +75,8 @@ async def test_count_and_token_requests(api, fake: FakeSynerise) -> None:
     assert fake.count() == 10
     assert fake.count("/automation-brain/diagrams") == 4
     assert fake.count("/automation-brain/*") == 5
-    assert fake.count("/automation-brain/*", status=200) == 4
-    assert fake.count(status=401) == 1
+    assert fake.count("/automation-brain/*", status_code=200) == 4
+    assert fake.count(status_code=401) == 1
     assert fake.count(method="post") == 4
     assert fake.count("/uauth/*", method="GET") == 1
     assert fake.token_requests() == 4

@@ -183,11 +183,11 @@ async def test_a_profile_token_in_its_refresh_window_is_refreshed(fake: FakeSyne
         assert len(refreshes) <= 1
         for refresh in refreshes:
             await refresh
-        assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status=200) == 1
+        assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status_code=200) == 1
         assert await _login(client, fake) == ConditionalLoginStatus.SUCCESS
     serials = [r.token_serial for r in _conditional(fake)]
     refreshed = [t for t in fake.issued_tokens() if t.kind == "anonymous_profile"][-1]
-    assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status=200) == 1
+    assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status_code=200) == 1
     assert serials[0] == serials[1] != serials[2] == refreshed.serial
 
 

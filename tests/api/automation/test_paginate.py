@@ -569,7 +569,7 @@ async def test_resume_after_a_persistent_failure_yields_each_item_once(
     assert error.resume_page == 4
     assert error.attempts == attempts
     assert "Resume the walk with start_page=4." in getattr(error, "__notes__", [])
-    assert fake.count(path=path, status=500) == attempts
+    assert fake.count(path=path, status_code=500) == attempts
     assert got == expected_ids[:30]
     await settle()
     assert stray_tasks() == []
@@ -710,7 +710,7 @@ async def test_a_revoked_token_mid_walk_is_renewed_once(
             fake.revoke_all_tokens()
     assert got == expected_ids
     assert fake.count(path=LOGIN) == 2
-    assert fake.count(path=V2, status=401) == 1
+    assert fake.count(path=V2, status_code=401) == 1
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -766,7 +766,7 @@ async def test_a_walk_across_token_expiry(
     assert elapsed > 2.0
     assert got == expected  # every item exactly once, in server order
     assert fake.count(path=LOGIN) >= 3  # renewed along the way
-    assert fake.count(path=V2, status=200) == 8
+    assert fake.count(path=V2, status_code=200) == 8
 
 
 async def test_random_faults_still_yield_every_item_once_in_order(
