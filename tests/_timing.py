@@ -1,0 +1,47 @@
+"""Waiting in tests without guessing durations (imported as `_timing`: tests/ has no packages).
+
+A fixed ``asyncio.sleep(0.05)`` bets that something happens within 50 ms; these helpers
+wait for the thing itself, so a test neither sleeps longer than it must nor fails on a
+slow machine. Time-dependent logic runs on a ``ManualClock`` instead (see
+``synerise_async.testing``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+#: Real seconds a condition may take to hold: loopback HTTP answers in milliseconds.
+PATIENCE = 5.0
+
+
+async def settle(rounds: int = 20) -> None:
+    """Let every task that is ready run until it waits again (no real time passes)."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+
+
+async def until(condition: Callable[[], bool], what: str, patience: float = PATIENCE) -> None:
+    """Yield to the event loop until ``condition()`` holds; fail after ``patience`` real seconds.
+
+    For what waits on I/O (a request reaching the fake server, a response coming back):
+    the loop keeps serving sockets between checks, and nothing sleeps a guessed time.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what} did not happen within {patience:.0f}s")
+        await asyncio.sleep(0)
+
+
+def refresh_tasks() -> list[asyncio.Task[object]]:
+    """The token sessions' background refreshes running now."""
+    return [t for t in asyncio.all_tasks() if "token refresh" in t.get_name()]
+
+
+async def refreshes_done() -> None:
+    """Wait for every background token refresh running now to end."""
+    tasks = refresh_tasks()
+    if tasks:
+        await asyncio.wait(tasks)
