@@ -66,7 +66,7 @@ class ManualClock:
     @property
     def waiting(self) -> list[float]:
         """Seconds each held sleep still has to wait, soonest first (``auto_advance=False``)."""
-        return sorted(end - self.now for end, _ in self._held)
+        return sorted(end - self.now for end, future in self._held if not future.done())
 
     def advance(self, seconds: float) -> None:
         """Move both clocks by ``seconds``, and wake every held sleep that has ended."""
