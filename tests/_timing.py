@@ -21,18 +21,28 @@ async def settle(rounds: int = 20) -> None:
         await asyncio.sleep(0)
 
 
-async def until(condition: Callable[[], bool], what: str, patience: float = PATIENCE) -> None:
-    """Yield to the event loop until ``condition()`` holds; fail after ``patience`` real seconds.
+async def within(condition: Callable[[], bool], patience: float = PATIENCE) -> bool:
+    """Yield to the event loop until ``condition()`` holds or ``patience`` real seconds pass.
 
     For what waits on I/O (a request reaching the fake server, a response coming back):
     the loop keeps serving sockets between checks, and nothing sleeps a guessed time.
+
+    Returns:
+        Whether the condition held.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + patience
     while not condition():
         if loop.time() > deadline:
-            raise AssertionError(f"{what} did not happen within {patience:.0f}s")
+            return False
         await asyncio.sleep(0)
+    return True
+
+
+async def until(condition: Callable[[], bool], what: str, patience: float = PATIENCE) -> None:
+    """:func:`within`, failing the test if ``condition()`` never holds."""
+    if not await within(condition, patience):
+        raise AssertionError(f"{what} did not happen within {patience:.0f}s")
 
 
 def refresh_tasks() -> list[asyncio.Task[object]]:
