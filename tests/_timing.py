@@ -9,7 +9,10 @@ slow machine. Time-dependent logic runs on a ``ManualClock`` instead (see
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
+from synerise_async.testing import FakeSynerise, ManualClock
 
 #: Real seconds a condition may take to hold: loopback HTTP answers in milliseconds.
 PATIENCE = 5.0
@@ -55,3 +58,25 @@ async def refreshes_done() -> None:
     tasks = refresh_tasks()
     if tasks:
         await asyncio.wait(tasks)
+
+
+@contextlib.asynccontextmanager
+async def each_request_takes(
+    fake: FakeSynerise, manual: ManualClock, seconds: float
+) -> AsyncIterator[None]:
+    """Move ``manual`` by ``seconds`` as each request reaches ``fake``: calls that take
+    time, on the clock the client and the server share, with no real waiting."""
+
+    async def tick() -> None:
+        seen = len(fake.requests)
+        while True:
+            await until(lambda s=seen: len(fake.requests) > s, "a request", patience=60)
+            manual.advance(seconds * (len(fake.requests) - seen))
+            seen = len(fake.requests)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        yield
+    finally:
+        ticker.cancel()
+        await asyncio.gather(ticker, return_exceptions=True)

@@ -6,11 +6,9 @@ answers are transient; refused credentials are final for a while."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import traceback
-from collections.abc import AsyncIterator
 
 import _timing
 import attrs
@@ -50,28 +48,6 @@ def first_workflow(fake: FakeSynerise) -> str:
     return str(fake.workflows(fake.workspace.id)[0]["diagramId"])
 
 
-@contextlib.asynccontextmanager
-async def each_request_takes(
-    fake: FakeSynerise, manual: ManualClock, seconds: float
-) -> AsyncIterator[None]:
-    """Move ``manual`` by ``seconds`` as each request reaches ``fake``: calls that take
-    time, on the clock the client and the server share, with no real waiting."""
-
-    async def tick() -> None:
-        seen = len(fake.requests)
-        while True:
-            await _timing.until(lambda s=seen: len(fake.requests) > s, "a request", patience=60)
-            manual.advance(seconds * (len(fake.requests) - seen))
-            seen = len(fake.requests)
-
-    ticker = asyncio.create_task(tick())
-    try:
-        yield
-    finally:
-        ticker.cancel()
-        await asyncio.wait([ticker])
-
-
 async def test_queued_calls_never_send_an_expired_token() -> None:
     # One slot, 30 calls of 0.1 s each, 1 s tokens: most calls wait longer than a token
     # lives. A header taken before the wait (the old pipeline) sent ~20 expired tokens.
@@ -83,7 +59,7 @@ async def test_queued_calls_never_send_an_expired_token() -> None:
         async with (
             client_for(fake, config, clock=manual.clock) as client,
             asyncio.timeout(30),
-            each_request_takes(fake, manual, 0.1),
+            _timing.each_request_takes(fake, manual, 0.1),
         ):
             diagram = first_workflow(fake)
             results = await asyncio.gather(
