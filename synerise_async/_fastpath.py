@@ -1,21 +1,28 @@
 """Compiled decoding functions for attrs models: the converter's fast path.
 
-cattrs' generated functions call a hook for every field, and its ``X | None`` hook
-dispatches on every call; decoding a page of workflows then costs far more than parsing
-its JSON. For each attrs class this module writes one plain function instead: each
-field is read with ``dict.get``, checked for its JSON type inline, and only nested
-models, enums and datetimes cost a call.
+cattrs' generated functions call a hook for every field, even a string's; decoding a
+page of workflows then costs far more than parsing its JSON. For each attrs class this
+module writes one plain function instead. It means exactly what the detailed path
+means (the rules are stated once, in :mod:`synerise_async._serde`); it only takes
+a shortcut where a value is already what the rule would make of it:
 
-The fast path does not coerce and does not explain: any value that is not exactly of
-the expected JSON type raises ``Mismatch``, and the caller then decodes the whole body
-again with the detailed cattrs converter, which coerces where cattrs would and names
-every bad field. So results are the same as cattrs', only faster.
+- a scalar field (``str``, ``int``, ``float``, ``bool``, unions of them, ``X | None``)
+  whose JSON value is exactly of the field's type is checked inline, and an integer for
+  a ``float`` becomes a float inline;
+- a missing key, or a null, for a field with a default gives the default inline;
+- an enum member is found by the one lookup both paths use (``_types.member_of``:
+  ``WorkflowStatus(value)``, with the enum's own value table read first);
+- every other type (nested models, tuples, mappings, datetimes) is decoded by the
+  converter's own hook for it, the same function the detailed path calls.
+
+Any other value (one the rules would coerce, or refuse) raises :class:`Mismatch`, and
+the caller decodes the whole body again on the detailed path, which coerces or names
+every bad field. ``tests/test_decoding_differential.py`` checks on generated bodies
+that both paths give the same result, of the same types, or the same error.
 """
 
 from __future__ import annotations
 
-import collections.abc
-import datetime as dt
 import enum
 import types
 import typing
@@ -24,33 +31,22 @@ from typing import Any
 
 import attrs
 
-__all__ = ["EXTRA_KEYS", "Mismatch", "compile_structure", "extra_keys_field"]
+from ._types import member_of
+from .models._fields import EXTRA_KEYS, collect_extra_keys
 
-#: Field metadata marking the attribute that collects the keys no other attribute names.
-EXTRA_KEYS = "synerise_async.extra_keys"
-
-
-def extra_keys_field() -> Any:
-    """An attribute that receives every key of the JSON object no other attribute names
-    (counters the API adds, say), as a dict."""
-    return attrs.field(factory=dict, metadata={EXTRA_KEYS: True})
-
+__all__ = ["SCALARS", "Mismatch", "compile_structure", "scalar_union_members"]
 
 Hook = Callable[[Any, Any], Any]
 GetHook = Callable[[Any], Hook]
 
-_PRIMITIVES: dict[Any, tuple[type, ...]] = {
-    str: (str,),
-    int: (int,),
-    float: (float, int),
-    bool: (bool,),
-}
+#: The types a JSON scalar decodes to.
+SCALARS: frozenset[Any] = frozenset({str, int, float, bool, type(None)})
 _MISSING = object()
-_FACTORY: type = type(attrs.Factory(list))
+_FACTORY: Any = type(attrs.Factory(list))
 
 
 class Mismatch(Exception):
-    """A value is not of the expected JSON type: decode again on the detailed path."""
+    """A value is not exactly of the expected JSON type: decode again on the detailed path."""
 
 
 def _mismatch() -> None:
@@ -63,6 +59,16 @@ def _union_args(tp: Any) -> tuple[Any, ...] | None:
     return None
 
 
+def scalar_union_members(tp: Any) -> frozenset[Any] | None:
+    """The members of ``tp`` if it is a union of two or more scalar types besides None."""
+    args = _union_args(tp)
+    if args is None or not SCALARS.issuperset(args):
+        return None
+    if len([a for a in args if a is not type(None)]) < 2:
+        return None
+    return frozenset(args)
+
+
 class _Writer:
     """Writes the body of one class's function, field by field."""
 
@@ -71,7 +77,7 @@ class _Writer:
         self.globals: dict[str, Any] = {
             "_mismatch": _mismatch,
             "_MISSING": _MISSING,
-            "_NUMBERS": (float, int),
+            "_collect_extra_keys": collect_extra_keys,
         }
         self.lines: list[str] = []
         self._n = 0
@@ -82,69 +88,45 @@ class _Writer:
         self.globals[key] = value
         return key
 
-    def convert(self, var: str, tp: Any, indent: str) -> None:
-        """Emit lines that check ``var`` (not None) and convert it in place to ``tp``."""
+    def exact(self, var: str, classes: frozenset[Any], to_float: bool, indent: str) -> None:
+        """Emit the inline check that ``var`` is of one of ``classes`` (an int made a float)."""
         emit = self.lines.append
-        if tp is Any or tp is object:
+        if len(classes) == 1:
+            (only,) = classes
+            test = f"{var}.__class__ is not {self.name(only, 't')}"
+        else:
+            test = f"{var}.__class__ not in {self.name(classes, 't')}"
+        if not to_float:
+            emit(f"{indent}if {test}: _mismatch()")
             return
-        if tp in _PRIMITIVES:
-            classes = _PRIMITIVES[tp]
-            if len(classes) == 1:
-                emit(f"{indent}if {var}.__class__ is not {self.name(classes[0], 't')}: _mismatch()")
-            else:
-                emit(f"{indent}if {var}.__class__ not in {self.name(classes, 't')}: _mismatch()")
+        emit(f"{indent}if {test}:")
+        emit(f"{indent}    if {var}.__class__ is int: {var} = float({var})")
+        emit(f"{indent}    else: _mismatch()")
+
+    def convert(self, var: str, tp: Any, indent: str) -> None:
+        """Emit lines that convert ``var`` in place to ``tp``, or raise ``Mismatch``."""
+        emit = self.lines.append
+        if tp is Any:
+            return
+        if tp in SCALARS:
+            self.exact(var, frozenset({tp}), tp is float, indent)
+            return
+        members = scalar_union_members(tp)
+        if members is not None:
+            self.exact(var, members, float in members and int not in members, indent)
             return
         args = _union_args(tp)
-        if args is not None:
-            members = [a for a in args if a is not type(None)]
-            if all(a in _PRIMITIVES for a in members):
-                allowed = tuple({c for a in members for c in _PRIMITIVES[a]})
-                emit(f"{indent}if {var}.__class__ not in {self.name(allowed, 't')}: _mismatch()")
-                return
-            if len(members) == 1:
-                emit(f"{indent}if {var} is not None:")
-                self.convert(var, members[0], indent + "    ")
-                emit(f"{indent}    pass")
-                return
-        if tp is dt.datetime:
-            # Epoch seconds inline; anything else (ISO strings, milliseconds) via the hook.
-            fromtimestamp = self.name(dt.datetime.fromtimestamp, "f")
-            utc = self.name(dt.UTC, "z")
-            hook = self.name(self.get_hook(tp), "h")
-            emit(f"{indent}if {var}.__class__ in _NUMBERS and -1e11 < {var} < 1e11:")
-            emit(f"{indent}    {var} = {fromtimestamp}({var}, {utc})")
-            emit(f"{indent}else:")
-            emit(f"{indent}    {var} = {hook}({var}, {self.name(tp, 'c')})")
+        if args is not None and len(args) == 2 and type(None) in args:
+            (inner,) = (a for a in args if a is not type(None))
+            emit(f"{indent}if {var} is not None:")
+            self.convert(var, inner, indent + "    ")
+            emit(f"{indent}    pass")
             return
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
-            table = self.name(tp._value2member_map_, "m")
-            cls = self.name(tp, "c")
-            emit(f"{indent}{var} = {table}.get({var}) or {cls}({var})")
+            emit(f"{indent}{var} = {self.name(member_of(tp), 'm')}({var})")
             return
-        origin = typing.get_origin(tp)
-        targs = typing.get_args(tp)
-        if origin is tuple and len(targs) == 2 and targs[1] is Ellipsis:
-            emit(f"{indent}if {var}.__class__ is not list: _mismatch()")
-            item = targs[0]
-            if item is Any:
-                emit(f"{indent}{var} = tuple({var})")
-            else:
-                hook = self.name(self.get_hook(item), "h")
-                typ = self.name(item, "c")
-                emit(f"{indent}{var} = tuple([{hook}(x, {typ}) for x in {var}])")
-            return
-        if origin in (dict, collections.abc.Mapping) and len(targs) == 2:
-            emit(f"{indent}if {var}.__class__ is not dict: _mismatch()")
-            value_type = targs[1]
-            if value_type is not Any:
-                hook = self.name(self.get_hook(value_type), "h")
-                typ = self.name(value_type, "c")
-                emit(f"{indent}{var} = {{k: {hook}(x, {typ}) for k, x in {var}.items()}}")
-            return
-        # Nested models, datetimes and anything else: the converter's own hook.
         hook = self.name(self.get_hook(tp), "h")
-        typ = self.name(tp, "c")
-        emit(f"{indent}{var} = {hook}({var}, {typ})")
+        emit(f"{indent}{var} = {hook}({var}, {self.name(tp, 'c')})")
 
 
 def compile_structure(cls: type, *, wire_name: Callable[[str], str], get_hook: GetHook) -> Hook:
@@ -153,7 +135,7 @@ def compile_structure(cls: type, *, wire_name: Callable[[str], str], get_hook: G
     Args:
         cls: an attrs class whose annotations are resolvable.
         wire_name: the JSON key of each attribute.
-        get_hook: the converter's hook for a type (nested models, datetimes, ...).
+        get_hook: the converter's hook for a type (nested models, tuples, datetimes, ...).
     """
     hints = typing.get_type_hints(cls)
     writer = _Writer(get_hook)
@@ -169,39 +151,26 @@ def compile_structure(cls: type, *, wire_name: Callable[[str], str], get_hook: G
         var = f"v{index}"
         key = repr(wire_name(field.name))
         tp = hints[field.name]
+        default = field.default
         if field.metadata.get(EXTRA_KEYS):
-            emit(
-                f"    {var} = {{k: x for k, x in o.items() if k not in {writer.name(known, 'k')}}}"
-            )
-        elif field.default is attrs.NOTHING:
+            emit(f"    {var} = _collect_extra_keys(o, {writer.name(known, 'k')})")
+        elif default is attrs.NOTHING:
             emit(f"    {var} = o[{key}] if {key} in o else _mismatch()")
-            if _union_args(tp) and type(None) in typing.get_args(tp):
-                emit(f"    if {var} is not None:")
-                writer.convert(var, tp, "        ")
-                emit("        pass")
-            else:
-                writer.convert(var, tp, "    ")
-        elif field.default is None:
-            emit(f"    {var} = g({key})")
-            emit(f"    if {var} is not None:")
-            writer.convert(var, tp, "        ")
-            emit("        pass")
+            writer.convert(var, tp, "    ")
         else:
-            default = field.default
-            factory = getattr(default, "factory", None)
-            if isinstance(default, _FACTORY) and factory is not None:
-                make = writer.name(factory, "f")
-                fallback = f"{make}()"
+            if isinstance(default, _FACTORY):
+                if default.takes_self:  # pragma: no cover - no model has one
+                    raise TypeError(f"{cls.__qualname__}.{field.name}: takes_self factory")
+                fallback = f"{writer.name(default.factory, 'f')}()"
             else:
-                fallback = writer.name(default, "d")
-            emit(f"    {var} = g({key}, _MISSING)")
-            emit(f"    if {var} is _MISSING or {var} is None:")
+                fallback = "None" if default is None else writer.name(default, "d")
+            emit(f"    {var} = g({key})")
+            emit(f"    if {var} is None:")
             emit(f"        {var} = {fallback}")
             emit("    else:")
             writer.convert(var, tp, "        ")
             emit("        pass")
-        name = field.alias or field.name
-        arguments.append(f"{name}={var}")
+        arguments.append(f"{field.alias or field.name}={var}")
     emit(f"    return {writer.name(cls, 'c')}({', '.join(arguments)})")
     source = "\n".join(writer.lines)
     namespace = dict(writer.globals)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, Generic, Literal, TypeVar
 
 import attrs
@@ -19,6 +19,7 @@ __all__ = [
     "RedactedBytes",
     "Response",
     "Unset",
+    "member_of",
     "redact",
     "redact_optional",
     "redact_unset",
@@ -186,3 +187,26 @@ class RawResponse:
             request=self.request,
             attempts=self.attempts,
         )
+
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+@functools.cache
+def member_of(cls: type[_E]) -> Callable[[object], _E]:
+    """How decoding finds the member of ``cls`` a value stands for: ``cls(value)``.
+
+    So the enum decides (its ``_missing_`` included: an :class:`OpenEnum` keeps a value
+    it does not know). The enum's own value table is read first for a string, as
+    ``cls(value)`` itself does first, only without the call's overhead.
+    """
+    table = cls._value2member_map_
+
+    def member(value: object) -> _E:
+        if value.__class__ is str:
+            found = table.get(value)
+            if found is not None:
+                return found  # type: ignore[return-value]
+        return cls(value)
+
+    return member

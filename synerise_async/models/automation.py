@@ -13,8 +13,8 @@ from typing import Any
 
 import attrs
 
-from .._serde import extra_keys_field
 from .._types import OpenEnum
+from ._fields import extra_keys_field
 
 __all__ = [
     "BlockStatistics",

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..._http import Request
-from ..._serde import extra_keys_field, structure_data, structure_response
+from ..._serde import structure_data, structure_response
 from ..._types import RawResponse, Response
+from ...models._fields import extra_keys_field
 from ...models.workspaces import CurrentWorkspace, WorkspaceDetails
 from .._paths import CURRENT_WORKSPACE
 
