@@ -36,13 +36,13 @@ from ._exceptions import (
     PageError,
     PermissionDeniedError,
     RateLimitError,
-    RequestInfo,
     ResponseValidationError,
     SyneriseError,
     TokenRefreshError,
 )
 from ._http import ClientStats, Request, RetryPolicy
-from ._types import UNSET, OpenEnum, RawResponse, Redacted, Response, Unset
+from ._redaction import Redacted
+from ._types import UNSET, OpenEnum, RawResponse, RequestInfo, Response, Unset
 from ._version import __version__
 from .auth import BasicAuth, Credentials, ProfileAuth, TokenAuth, UserAuth, WorkspaceAuth
 from .pagination import AsyncPaginator, Page

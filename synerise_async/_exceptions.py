@@ -42,6 +42,8 @@ from typing import Any, cast
 
 import attrs
 
+from ._types import RequestInfo
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -60,7 +62,6 @@ __all__ = [
     "PageError",
     "PermissionDeniedError",
     "RateLimitError",
-    "RequestInfo",
     "ResponseValidationError",
     "SyneriseError",
     "TokenRefreshError",
@@ -70,17 +71,6 @@ __all__ = [
 
 #: How much of a non-JSON error body is kept on the error (it may be a whole HTML page).
 _TEXT_LIMIT = 2000
-
-
-@attrs.frozen
-class RequestInfo:
-    """What was asked: the method and the full URL (which never carries credentials)."""
-
-    method: str
-    url: str
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.url}"
 
 
 @attrs.frozen(kw_only=True)

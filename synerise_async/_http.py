@@ -76,14 +76,14 @@ from ._exceptions import (
     APITimeoutError,
     ErrorBody,
     LoginRefusedError,
-    RequestInfo,
     ResponseValidationError,
     TokenRefreshError,
     status_error,
 )
 from ._limits import Limiter
+from ._redaction import Redacted, RedactedBytes
 from ._serde import dumps, loads, structure_response
-from ._types import UNSET, RawResponse, Redacted, RedactedBytes
+from ._types import UNSET, RawResponse, RequestInfo
 from .api._paths import required_permission
 
 __all__ = [

@@ -1,28 +1,22 @@
-"""Shared types: the ``UNSET`` sentinel, ``Response[T]``, and ``OpenEnum``."""
+"""Shared types: the ``UNSET`` sentinel, ``OpenEnum``, ``RequestInfo``, ``RawResponse`` and ``Response[T]``."""
 
 from __future__ import annotations
 
 import enum
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Generic, Literal, TypeVar
+from typing import Final, Generic, Literal, TypeVar
 
 import attrs
-
-from ._exceptions import RequestInfo
 
 __all__ = [
     "UNSET",
     "OpenEnum",
     "RawResponse",
-    "Redacted",
-    "RedactedBytes",
+    "RequestInfo",
     "Response",
     "Unset",
     "member_of",
-    "redact",
-    "redact_optional",
-    "redact_unset",
 ]
 
 T = TypeVar("T")
@@ -42,50 +36,6 @@ class Unset(enum.Enum):
 
 #: An argument left out: the SDK sends nothing for it (``None`` may mean JSON ``null``).
 UNSET: Final = Unset.UNSET
-
-
-class Redacted(str):
-    """A secret string (API key, password, token, header) whose repr hides it.
-
-    It is a ``str`` in every other way, so it can be sent as is; it only keeps secrets
-    out of reprs: of models, of debuggers' and error trackers' views of local
-    variables, of tracebacks with locals.
-    """
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "'<redacted>'"
-
-
-def _redact(value: Any) -> Any:
-    if isinstance(value, str) and not isinstance(value, Redacted):
-        return Redacted(value)
-    return value  # not a string: left for the owner's validation to reject
-
-
-def redact(value: str) -> str:
-    """``value`` as :class:`Redacted` (an attrs converter for secret fields)."""
-    return _redact(value)  # type: ignore[no-any-return]
-
-
-def redact_optional(value: str | None) -> str | None:
-    """:func:`redact` for a secret that may be None."""
-    return _redact(value)  # type: ignore[no-any-return]
-
-
-def redact_unset(value: str | Unset) -> str | Unset:
-    """:func:`redact` for a secret that may be left out."""
-    return _redact(value)  # type: ignore[no-any-return]
-
-
-class RedactedBytes(bytes):
-    """A request body that may hold a secret (a login's password); its repr hides it."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"<redacted body, {len(self)} bytes>"
 
 
 class OpenEnum(enum.StrEnum):
@@ -144,6 +94,17 @@ def _pseudo_member(cls: type[OpenEnum], value: str) -> OpenEnum:
     member._name_ = value
     member._value_ = value
     return member
+
+
+@attrs.frozen
+class RequestInfo:
+    """What was asked: the method and the full URL (which never carries credentials)."""
+
+    method: str
+    url: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url}"
 
 
 @attrs.frozen(kw_only=True)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from ._exceptions import InvalidArgumentError
-from ._types import Redacted
+from ._redaction import Redacted
 
 __all__ = [
     "check_credential",

@@ -1,10 +1,12 @@
-"""Shared fixtures: a fake Synerise server on loopback and quick retry settings."""
+"""Shared fixtures: a fake Synerise server on loopback, quick retry settings, and a
+connection pool that tells whether a client gave its connections back."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
 import pytest
+from _pool import Pool
 
 from synerise_async import ClientConfig
 from synerise_async.testing import FakeSynerise
@@ -36,3 +38,15 @@ async def fake() -> AsyncIterator[FakeSynerise]:
 @pytest.fixture
 def fast() -> ClientConfig:
     return FAST
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[Pool]:
+    """A connection pool for a client under test: ``SyneriseClient(session=pool.session)``,
+    then ``await pool.assert_all_returned()``."""
+    pool = Pool()
+    try:
+        await pool.start()
+        yield pool
+    finally:
+        await pool.aclose()

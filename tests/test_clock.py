@@ -34,10 +34,10 @@ _FORBIDDEN = {"time": _TIME, "asyncio": {"sleep"}, "random": None}  # None: any 
 #: Modules allowed to read time directly, and why:
 #: - the clock module is where the real sources are named;
 #: - ``testing/`` is the fake server: it runs on its own clock, not a client's;
-#: - the command's progress display (``cli.py``) redraws on the terminal every fraction
-#:   of a second and shows elapsed time to a person: time of the screen, not of any
-#:   request, token or retry.
-ALLOWED = {"_clock.py", "cli.py"}
+#: - the audit command's run (``audit/_run.py``) redraws its progress on the terminal
+#:   every fraction of a second and shows elapsed time to a person: time of the screen,
+#:   not of any request, token or retry.
+ALLOWED = {"_clock.py", "audit/_run.py"}
 ALLOWED_DIRS = {"testing"}
 
 

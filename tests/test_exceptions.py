@@ -1,11 +1,14 @@
 """The error tree: an error carries what it knows when it is made, and a walk's failure is
-a new error of the same class (a ``PageError`` too), never the original patched."""
+a new error of the same class (a ``PageError`` too), never the original patched; and an
+error body's ``errors[].code`` keeps what came (an integer stays an integer, a string a
+string), over real HTTP."""
 
 from __future__ import annotations
 
 import ast
 import pathlib
 import traceback
+from typing import Any
 
 import pytest
 
@@ -16,6 +19,8 @@ from synerise_async import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
+    ClientConfig,
     ClientStateError,
     InvalidArgumentError,
     LoginRefusedError,
@@ -24,11 +29,15 @@ from synerise_async import (
     RateLimitError,
     RequestInfo,
     ResponseValidationError,
+    SyneriseClient,
     SyneriseError,
     TokenRefreshError,
+    WorkspaceAuth,
     _exceptions,
 )
 from synerise_async._exceptions import page_error, status_error
+from synerise_async.api.automation import list_workflows
+from synerise_async.testing import FakeSynerise
 
 PACKAGE = pathlib.Path(synerise_async.__file__).parent
 EXCEPTION_CLASSES = {
@@ -36,6 +45,7 @@ EXCEPTION_CLASSES = {
     for name, value in vars(_exceptions).items()
     if isinstance(value, type) and issubclass(value, BaseException)
 }
+FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
 REQUEST = RequestInfo("GET", "https://api.example/automation-brain/v2/diagrams?page=3")
 
 
@@ -221,3 +231,36 @@ def test_the_walk_copy_adds_only_resume_page_and_notes() -> None:
     )
     walked = page_error(original, resume_page=1)
     assert set(vars(walked)) - set(vars(original)) == {"resume_page", "__notes__"}
+
+
+@pytest.mark.parametrize(
+    ("code", "kept"),
+    [
+        (1001, 1001),
+        (0, 0),
+        ("InvalidValue", "InvalidValue"),
+        (None, None),
+        (True, "True"),  # a JSON boolean is not an integer code
+        (2.5, "2.5"),
+    ],
+)
+async def test_a_field_error_code_is_kept_as_it_came(
+    fake: FakeSynerise, code: Any, kept: int | str | None
+) -> None:
+    body = {
+        "status": 400,
+        "error": "Bad Request",
+        "message": "Validation failed",
+        "errors": [{"code": code, "field": "status", "message": "bad", "rejectedValue": "x"}],
+    }
+    async with SyneriseClient(
+        WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=FAST
+    ) as client:
+        fake.faults.body(body, status=400, path="/automation-brain/v2/diagrams")
+        with pytest.raises(BadRequestError) as info:
+            await list_workflows.asyncio(client=client)
+    assert info.value.body is not None
+    (error,) = info.value.body.errors
+    assert error.code == kept
+    assert type(error.code) is type(kept)
+    assert error.field == "status"

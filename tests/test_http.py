@@ -1,5 +1,5 @@
-"""The request pipeline over real HTTP: retries, Retry-After, the shared cool-down,
-typed errors for bad bodies, and cancellation leaving nothing behind."""
+"""The request pipeline over real HTTP: retries, Retry-After (the shared cool-down is in
+tests/test_limits.py), typed errors for bad bodies, and cancellation leaving nothing behind."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import socket
 import _timing
 import attrs
 import pytest
+from _pool import Pool
 
 from synerise_async import (
     APIConnectionError,
@@ -207,8 +208,8 @@ async def test_truncated_body_is_a_connection_error_and_retried(
 async def test_wrong_shape_names_the_field_path(fake: FakeSynerise, fast: ClientConfig) -> None:
     async with client_for(fake, fast) as client:
         raw = await client.send(Request(method="GET", path="/automation-brain/v2/diagrams"))
+    from synerise_async import RawResponse
     from synerise_async._serde import structure_response
-    from synerise_async._types import RawResponse
     from synerise_async.models import WorkflowList
 
     bad = RawResponse(
@@ -226,15 +227,18 @@ async def test_wrong_shape_names_the_field_path(fake: FakeSynerise, fast: Client
 
 
 async def test_cancellation_leaves_no_connection_or_slot(
-    fake: FakeSynerise, fast: ClientConfig
+    fake: FakeSynerise, fast: ClientConfig, pool: Pool
 ) -> None:
-    async with client_for(fake, fast) as client:
+    client = SyneriseClient(
+        WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=fast, session=pool.session
+    )
+    async with client:
         await get_current_workspace.asyncio(client=client)
         fake.faults.delay(5, count=20, path=CURRENT)
         tasks = [
             asyncio.create_task(get_current_workspace.asyncio(client=client)) for _ in range(20)
         ]
-        limiter = client._shared.limiter  # type: ignore[union-attr]
+        limiter = client.limiter
         # The delay holds them at the server for real: every slot is taken.
         await _timing.until(
             lambda: fake.count(path=CURRENT) == 1 + fast.max_concurrency, "requests in flight"
@@ -245,12 +249,26 @@ async def test_cancellation_leaves_no_connection_or_slot(
         results = await asyncio.gather(*tasks, return_exceptions=True)
         assert all(isinstance(r, asyncio.CancelledError) for r in results)
         assert limiter.in_use == 0
-        connector = client._shared.session.connector  # type: ignore[union-attr]
-        assert connector is not None
-        assert len(connector._acquired) == 0  # type: ignore[attr-defined]
+        await pool.assert_all_returned()
         fake.faults.clear()
         # The client still works: nothing was poisoned.
         assert (await get_current_workspace.asyncio(client=client)).selected
+
+
+async def test_the_connection_check_sees_a_connection_still_held(
+    fake: FakeSynerise, pool: Pool
+) -> None:
+    # The check above proves nothing unless it fails when a connection is kept.
+    fake.faults.delay(5, path=CURRENT)
+    async with asyncio.timeout(10):
+        held = asyncio.create_task(pool.session.get(fake.url + CURRENT))
+        # Until it is in flight: taken from the pool, not given back.
+        await _timing.until(lambda: bool(fake.requests), "the held request")
+        with pytest.raises(AssertionError, match="still holds 1 connection"):
+            await pool.assert_all_returned()
+        held.cancel()
+        await asyncio.gather(held, return_exceptions=True)
+        await pool.assert_all_returned()
 
 
 async def test_attempts_and_retries_are_logged_without_secrets(

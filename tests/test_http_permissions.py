@@ -1,10 +1,12 @@
 """A 403 names the permission its operation needs (issue 9, items 8 and 9), over HTTP
-against the fake server, for every operation in ``api._paths.PERMISSIONS``."""
+against the fake server, for every operation in ``api._paths.PERMISSIONS``.
+
+That the SDK's table and the fake's agree is tested with the paths, in
+``tests/api/test_paths.py``."""
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -32,7 +34,6 @@ from synerise_async.api.automation import (
     stop_workflow,
 )
 from synerise_async.testing import FakeSynerise
-from synerise_async.testing import _paths as fake_paths
 
 FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
 
@@ -101,57 +102,6 @@ def test_the_table_names_what_the_reference_names() -> None:
     for path, needed in paths.PERMISSIONS.items():
         automation = path.startswith(("/automation-brain/", "/morph/"))
         assert needed.role_group == ("AUTOMATION_2_JOURNEYS" if automation else None), path
-
-
-def test_a_filled_path_finds_its_permission_and_no_other_path_does() -> None:
-    diagram = "0b6a2d7e-3c1f-4e8a-9b2d-5f7c9e1a3b4d"
-    assert (
-        paths.required_permission(paths.RUN_WORKFLOW.format(workflow_id=diagram))
-        == (paths.PERMISSIONS[paths.RUN_WORKFLOW])
-    )
-    assert (
-        paths.required_permission(
-            paths.BLOCK_STATISTICS.format(workflow_id=diagram, block_id="b-1")
-        )
-        == (paths.PERMISSIONS[paths.BLOCK_STATISTICS])
-    )
-    assert (
-        paths.required_permission(paths.LIST_WORKFLOWS_V1)
-        == (paths.PERMISSIONS[paths.LIST_WORKFLOWS_V1])
-    )
-    for path in (
-        paths.CURRENT_WORKSPACE,
-        paths.WORKSPACE_LOGIN,
-        paths.LIST_WORKFLOWS_V1 + "/x",
-        f"/automation-brain/diagrams/{diagram}/run/x",
-        f"/automation-brain/diagrams/{diagram}/",
-    ):
-        assert paths.required_permission(path) is None, path
-
-
-def test_the_fake_needs_the_same_permissions() -> None:
-    # The fake keeps its own table (it plays the server, so it does not read the SDK's);
-    # the two must agree route for route.
-    sdk = {
-        path.replace("{workflow_id}", "{diagram_id}"): needed.permission
-        for path, needed in paths.PERMISSIONS.items()
-    }
-    assert sdk == fake_paths.PERMISSIONS
-
-
-def test_the_three_unconfirmed_paths_stay_where_they_are_marked() -> None:
-    assert {
-        "/sauth/v3/auth/login/client/server",
-        "/automation-brain/diagrams/{workflow_id}/run",
-        "/automation-brain/diagrams/{workflow_id}/pause",
-    } == paths.UNCONFIRMED
-    for source in (inspect.getsource(paths), inspect.getsource(fake_paths)):
-        lines = source.splitlines()
-        for path in paths.UNCONFIRMED:
-            spellings = (f'"{path}"', '"{}"'.format(path.replace("{workflow_id}", "{diagram_id}")))
-            index = next(i for i, line in enumerate(lines) if any(s in line for s in spellings))
-            marked = lines[index] + lines[index - 1]  # the comment beside it or above it
-            assert "nconfirmed" in marked.replace("UNCONFIRMED", "unconfirmed"), path
 
 
 def _client(fake: FakeSynerise, path: str) -> SyneriseClient:

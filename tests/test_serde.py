@@ -14,10 +14,8 @@ import cattrs
 import pytest
 from test_decoding_differential import same
 
-from synerise_async import OpenEnum, ResponseValidationError
-from synerise_async._exceptions import RequestInfo
+from synerise_async import OpenEnum, RawResponse, RequestInfo, ResponseValidationError
 from synerise_async._serde import _detailed, _fast, dumps, structure, structure_response
-from synerise_async._types import RawResponse
 from synerise_async.models import (
     BlockStatistics,
     CappingPeriod,

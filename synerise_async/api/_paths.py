@@ -1,7 +1,12 @@
 """Every API path the SDK uses, and the permission each needs, in one place.
 
+This is the source of the paths: correct one here first. The fake server
+(``synerise_async/testing/_paths.py``) keeps its own table on purpose, since it plays the
+server; ``tests/api/test_paths.py`` fails until the fake's templates, methods and
+permissions agree with these again.
+
 Paths no public Synerise source shows are marked UNCONFIRMED: they follow the API's
-naming but have not been seen working; correct them here and nowhere else.
+naming but have not been seen working.
 
 :data:`PERMISSIONS` maps a path to the API key permission (and the User role group) the
 reference names for its operation; a 403 for that path says it

@@ -36,9 +36,7 @@ from ._job import (
     DEFAULT_CONCURRENCY,
     FETCH_FAILED,
     RULE_FAILED,
-    AuditProgress,
     AuditRun,
-    ListingFailure,
     audit_workflows,
 )
 from ._models import (
@@ -46,9 +44,11 @@ from ._models import (
     DEFAULT_MIN_STARTED,
     DEFAULT_PAUSED_DAYS,
     DEFAULT_STALE_DRAFT_DAYS,
+    AuditProgress,
     FetchFailure,
     Finding,
     Include,
+    ListingFailure,
     Severity,
     Thresholds,
     WorkflowAudit,

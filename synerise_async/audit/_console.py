@@ -19,7 +19,7 @@ from typing import Any, Protocol, TextIO
 import attrs
 
 from .._http import ClientStats
-from ._job import AuditProgress, ListingFailure
+from ._models import AuditProgress, ListingFailure
 from ._summary import AuditSummary
 
 __all__ = [

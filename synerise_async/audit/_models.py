@@ -1,5 +1,6 @@
 """What an audit produces: one :class:`WorkflowAudit` record per workflow, its findings,
-the thresholds the rules apply, and the failure of a fetch that did not work out."""
+the thresholds the rules apply, the failure of a fetch or of a listing that did not work
+out, and the live :class:`AuditProgress` counters."""
 
 from __future__ import annotations
 
@@ -29,9 +30,11 @@ __all__ = [
     "DEFAULT_MIN_STARTED",
     "DEFAULT_PAUSED_DAYS",
     "DEFAULT_STALE_DRAFT_DAYS",
+    "AuditProgress",
     "FetchFailure",
     "Finding",
     "Include",
+    "ListingFailure",
     "Severity",
     "Thresholds",
     "WorkflowAudit",
@@ -243,3 +246,63 @@ class WorkflowAudit:
         if moment is None:
             return None
         return (self.audited_at - moment).total_seconds() / 86400.0
+
+
+@attrs.frozen(kw_only=True)
+class ListingFailure:
+    """A Workspace whose listing could not be walked to the end.
+
+    Attributes:
+        workspace: the Workspace.
+        page: the page that kept failing; the workflows from it on were not audited.
+        message: the last error's message.
+    """
+
+    workspace: WorkspaceRef
+    page: int
+    message: str
+
+
+@attrs.define
+class AuditProgress:
+    """Live counters of a running audit, for progress displays (read them any time).
+
+    Attributes:
+        workspaces_total: Workspaces to audit, once known.
+        workspaces_done: Workspaces finished.
+        workspace: the Workspace being audited.
+        pages: listing pages received.
+        totals: each listed Workspace's workflow count, as its listing last reported it.
+        audited: records made.
+        skipped: workflows skipped because they were in ``skip``.
+        errors: records with an ``error``.
+        listing_failures: Workspaces whose listing could not be walked to the end.
+        finished: whether the audit ran to its end (it may still be incomplete).
+    """
+
+    workspaces_total: int | None = None
+    workspaces_done: int = 0
+    workspace: WorkspaceRef | None = None
+    pages: int = 0
+    totals: dict[str, int] = attrs.field(factory=dict)
+    audited: int = 0
+    skipped: int = 0
+    errors: int = 0
+    listing_failures: list[ListingFailure] = attrs.field(factory=list)
+    finished: bool = False
+
+    @property
+    def complete(self) -> bool:
+        """Whether the audit ended having walked every Workspace's listing to its end:
+        False while it runs, after a fatal error, and when a listing was given up."""
+        return self.finished and not self.listing_failures
+
+    @property
+    def listed(self) -> int:
+        """Workflows the listings reported so far (Workspaces not listed yet excluded)."""
+        return sum(self.totals.values())
+
+    @property
+    def remaining(self) -> int:
+        """Workflows listed so far and neither audited nor skipped yet."""
+        return max(0, self.listed - self.audited - self.skipped)

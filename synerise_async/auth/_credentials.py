@@ -24,7 +24,7 @@ import attrs
 
 from .._exceptions import InvalidArgumentError
 from .._http import Authorization
-from .._types import redact
+from .._redaction import redact
 from .._validation import check_credential, check_enum, check_str, check_uuid
 from ..models.auth import IdentityProvider, MfaType
 from ._session import SessionToken

@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from .._exceptions import AuthenticationError, InvalidArgumentError
-from .._types import Response, redact
+from .._redaction import redact
+from .._types import Response
 from ..api.auth import (
     ProfileLoginFields,
     anonymous_profile_login,

@@ -60,7 +60,7 @@ from .._http import (
     is_token_problem,
     refused_credentials,
 )
-from .._types import Redacted
+from .._redaction import Redacted
 from .._validation import has_control_character
 from ._tokens import IssuedToken, token_timing
 

@@ -31,7 +31,7 @@ import attrs
 import jwt
 
 from .._config import DEFAULT_EXPIRY_SAFETY
-from .._types import Redacted
+from .._redaction import Redacted
 
 __all__ = ["IssuedToken", "TokenTiming", "read_claims", "token_timing"]
 

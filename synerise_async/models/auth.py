@@ -10,7 +10,8 @@ from typing import Any
 
 import attrs
 
-from .._types import UNSET, OpenEnum, Unset, redact, redact_optional, redact_unset
+from .._redaction import redact, redact_optional, redact_unset
+from .._types import UNSET, OpenEnum, Unset
 
 __all__ = [
     "Agreements",

@@ -1,7 +1,12 @@
 """Every path the fake Synerise server answers, in one place.
 
+The fake plays the server, so it keeps its own routes rather than read the SDK's; the
+SDK's ``synerise_async/api/_paths.py`` is the source. ``tests/api/test_paths.py`` holds
+the two to one another, template for template, method for method and permission for
+permission: a path corrected there is corrected here too.
+
 Paths marked *unconfirmed* appear in no public Synerise source; they follow the
-neighbouring routes' pattern. Correct them here and nowhere else.
+neighbouring routes' pattern.
 """
 
 from __future__ import annotations

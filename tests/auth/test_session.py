@@ -13,16 +13,14 @@ import _timing
 import pytest
 
 from synerise_async import (
+    AuthenticationError,
     ClientConfig,
     ClientStateError,
     Clock,
-    LoginRefusedError,
-    TokenRefreshError,
-)
-from synerise_async._exceptions import (
-    AuthenticationError,
     InternalServerError,
+    LoginRefusedError,
     RequestInfo,
+    TokenRefreshError,
 )
 from synerise_async.auth import IssuedToken, SessionToken, TokenSession
 from synerise_async.auth._tokens import token_timing

@@ -1,5 +1,6 @@
 """Fixtures of the automation operation tests: a fake Synerise with 57 workflows in one
-Workspace, and a Workspace client with fast retries pointed at it.
+Workspace, and a Workspace client with fast retries pointed at it
+(on the ``pool`` fixture's connections, so tests can check it gave them all back).
 
 Every test here talks real HTTP to ``synerise_async.testing.FakeSynerise`` on loopback;
 nothing in the library is mocked. ``fake`` deliberately replaces the suite-wide fixture
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from _pool import Pool
 
 from synerise_async import ClientConfig, SyneriseClient, WorkspaceAuth
 from synerise_async.testing import FakeSynerise
@@ -36,9 +38,9 @@ async def fake() -> AsyncIterator[FakeSynerise]:
 
 
 @pytest.fixture
-async def client(fake: FakeSynerise) -> AsyncIterator[SyneriseClient]:
+async def client(fake: FakeSynerise, pool: Pool) -> AsyncIterator[SyneriseClient]:
     async with SyneriseClient(
-        WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=FAST
+        WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=FAST, session=pool.session
     ) as c:
         yield c
 

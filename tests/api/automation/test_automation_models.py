@@ -14,8 +14,7 @@ from typing import Any
 import attrs
 import pytest
 
-from synerise_async import RawResponse, ResponseValidationError
-from synerise_async._exceptions import RequestInfo
+from synerise_async import RawResponse, RequestInfo, ResponseValidationError
 from synerise_async._serde import structure, structure_response
 from synerise_async.api.automation import (
     get_block_statistics,

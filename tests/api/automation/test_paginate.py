@@ -24,6 +24,7 @@ from typing import Any
 import _timing
 import attrs
 import pytest
+from _pool import Pool
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -66,12 +67,6 @@ def stray_tasks() -> list[asyncio.Task[Any]]:
     """Tasks still around that the client side started."""
     current = asyncio.current_task()
     return [t for t in asyncio.all_tasks() if t is not current and not _server_side(t)]
-
-
-def acquired(client: SyneriseClient) -> int:
-    """Connections the client's pool has handed out and not got back."""
-    assert client._shared is not None
-    return len(client._shared.session.connector._acquired)  # type: ignore[union-attr]
 
 
 async def settle() -> None:
@@ -210,7 +205,7 @@ async def test_the_prefetch_bound_is_never_exceeded(
 
 @pytest.mark.parametrize("items", [False, True], ids=["pages", "items"])
 async def test_breaking_out_leaves_no_task_and_no_connection(
-    fake: FakeSynerise, client: SyneriseClient, items: bool
+    fake: FakeSynerise, client: SyneriseClient, items: bool, pool: Pool
 ) -> None:
     await list_workflows.asyncio(client=client, limit=1)
     fake.requests.clear()
@@ -230,7 +225,7 @@ async def test_breaking_out_leaves_no_task_and_no_connection(
     started = time.monotonic()
     await settle()
     assert stray_tasks() == []
-    assert acquired(client) == 0
+    await pool.assert_all_returned()
     assert time.monotonic() - started < 1.0  # nobody waited for the pages hanging 5 s
     assert fake.count(path=V2) <= 2 + 3
     fake.faults.clear()
@@ -245,7 +240,7 @@ async def _enumerate(walk: Any) -> AsyncIterator[tuple[int, Any]]:
 
 
 async def test_cancelling_while_a_page_is_awaited(
-    fake: FakeSynerise, client: SyneriseClient
+    fake: FakeSynerise, client: SyneriseClient, pool: Pool
 ) -> None:
     await list_workflows.asyncio(client=client, limit=1)
     fake.requests.clear()
@@ -264,12 +259,12 @@ async def test_cancelling_while_a_page_is_awaited(
     assert time.monotonic() - started < 1.0  # not the 5 s the server would take
     await settle()
     assert stray_tasks() == []
-    assert acquired(client) == 0
+    await pool.assert_all_returned()
     assert fake.count(path=V2) == 1  # no prefetch before the first page is known
 
 
 async def test_cancelling_while_holding_a_page_with_prefetch_in_flight(
-    fake: FakeSynerise, client: SyneriseClient
+    fake: FakeSynerise, client: SyneriseClient, pool: Pool
 ) -> None:
     await list_workflows.asyncio(client=client, limit=1)
     fake.requests.clear()
@@ -289,11 +284,11 @@ async def test_cancelling_while_holding_a_page_with_prefetch_in_flight(
         await task
     await settle()
     assert stray_tasks() == []
-    assert acquired(client) == 0
+    await pool.assert_all_returned()
 
 
 async def test_aclose_cancels_the_prefetched_pages_at_once(
-    fake: FakeSynerise, client: SyneriseClient
+    fake: FakeSynerise, client: SyneriseClient, pool: Pool
 ) -> None:
     await list_workflows.asyncio(client=client, limit=1)
     fake.requests.clear()
@@ -304,7 +299,7 @@ async def test_aclose_cancels_the_prefetched_pages_at_once(
         await _timing.until(lambda: fake.count(path=V2) == 4, "the page requests")
     # No gc, no sleeping: `async with` (aclose) waited for the cancelled fetches.
     assert stray_tasks() == []
-    assert acquired(client) == 0
+    await pool.assert_all_returned()
     assert first.page == 1
     with pytest.raises(StopAsyncIteration):
         await anext(walk)
@@ -312,7 +307,7 @@ async def test_aclose_cancels_the_prefetched_pages_at_once(
 
 @pytest.mark.parametrize("items", [False, True], ids=["pages", "items"])
 async def test_aclose_from_another_task_ends_the_walk_being_iterated(
-    fake: FakeSynerise, client: SyneriseClient, items: bool
+    fake: FakeSynerise, client: SyneriseClient, items: bool, pool: Pool
 ) -> None:
     # Regression: the consumer crashed with IndexError ("pop from an empty deque") when
     # aclose() emptied the queue of fetches while it awaited one of them.
@@ -340,7 +335,7 @@ async def test_aclose_from_another_task_ends_the_walk_being_iterated(
     assert len(got) == (10 if items else 1)
     await settle()
     assert stray_tasks() == []
-    assert acquired(client) == 0
+    await pool.assert_all_returned()
 
 
 async def test_aclose_from_another_task_ends_a_walk_whose_task_has_a_stale_cancel_count(
@@ -407,7 +402,7 @@ async def test_max_items(
 
 
 async def test_max_items_with_prefetch_cancels_the_rest(
-    fake: FakeSynerise, client: SyneriseClient, expected_ids: list[str]
+    fake: FakeSynerise, client: SyneriseClient, expected_ids: list[str], pool: Pool
 ) -> None:
     walked = [
         w
@@ -418,7 +413,7 @@ async def test_max_items_with_prefetch_cancels_the_rest(
     assert ids(walked) == expected_ids[:25]
     await settle()
     assert stray_tasks() == []
-    assert acquired(client) == 0
+    await pool.assert_all_returned()
     assert fake.count(path=V2) <= 5
 
 
@@ -587,11 +582,14 @@ async def test_resume_after_a_persistent_failure_yields_each_item_once(
 
 
 async def test_resume_after_a_failure_with_prefetch(
-    fake: FakeSynerise, expected_ids: list[str], fast_config: ClientConfig
+    fake: FakeSynerise, expected_ids: list[str], fast_config: ClientConfig, pool: Pool
 ) -> None:
     config = ClientConfig(backoff_base=fast_config.backoff_base, max_retries=0)
     async with SyneriseClient(
-        WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=config
+        WorkspaceAuth(fake.workspace.api_key),
+        base_url=fake.url,
+        config=config,
+        session=pool.session,
     ) as client:
         got: list[str] = []
         with pytest.raises(InternalServerError) as info:
@@ -609,7 +607,7 @@ async def test_resume_after_a_failure_with_prefetch(
             got.append(workflow.diagram_id)
         await settle()
         assert stray_tasks() == []
-        assert acquired(client) == 0
+        await pool.assert_all_returned()
     assert got == expected_ids
 
 
@@ -779,11 +777,14 @@ async def test_a_walk_across_token_expiry(
 
 
 async def test_random_faults_still_yield_every_item_once_in_order(
-    fake: FakeSynerise, expected_ids: list[str], fast_config: ClientConfig
+    fake: FakeSynerise, expected_ids: list[str], fast_config: ClientConfig, pool: Pool
 ) -> None:
     config = ClientConfig(backoff_base=0.005, backoff_cap=0.02, max_retries=10)
     async with SyneriseClient(
-        WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=config
+        WorkspaceAuth(fake.workspace.api_key),
+        base_url=fake.url,
+        config=config,
+        session=pool.session,
     ) as client:
         await list_workflows.asyncio(client=client, limit=1)
         fake.faults.random(
@@ -797,7 +798,7 @@ async def test_random_faults_still_yield_every_item_once_in_order(
             w async for w in list_workflows.paginate(client=client, limit=5, prefetch=2).items()
         ]
         await settle()
-        assert acquired(client) == 0
+        await pool.assert_all_returned()
     assert ids(walked) == expected_ids
     assert any(r.fault is not None for r in fake.requests)
 

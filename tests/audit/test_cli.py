@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from synerise_async import cli
-from synerise_async.audit import ReportFormat, read_report
+from synerise_async.audit import ReportFormat, _command, read_report
 from synerise_async.testing import FakeSynerise, WorkspaceSpec
 
 ENV_NAMES = (
@@ -49,9 +49,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def demo_secrets(workflows: int) -> set[str]:
     """The credentials the demo's fake server seeds (the same seed gives the same ones)."""
-    share, extra = divmod(workflows, cli.DEMO_WORKSPACES)
-    specs = [WorkspaceSpec(workflows=share + (i < extra)) for i in range(cli.DEMO_WORKSPACES)]
-    fake = FakeSynerise(seed=cli.DEMO_SEED, workspaces=specs)
+    share, extra = divmod(workflows, _command.DEMO_WORKSPACES)
+    specs = [WorkspaceSpec(workflows=share + (i < extra)) for i in range(_command.DEMO_WORKSPACES)]
+    fake = FakeSynerise(seed=_command.DEMO_SEED, workspaces=specs)
     found = {u.password for u in fake.users}
     for ws in fake.workspaces:
         found |= {ws.api_key, ws.profile_api_key}
@@ -479,13 +479,13 @@ def test_flags_win_over_the_environment_for_the_kind_of_credentials(
 ) -> None:
     monkeypatch.setenv("SYNERISE_USERNAME", "someone")
     monkeypatch.setenv("SYNERISE_PASSWORD", "secret")
-    args = cli._parser().parse_args(["audit", "--api-key", "key"])
-    settings = cli._settings(args, os.environ)
+    args = _command.build_parser().parse_args(["audit", "--api-key", "key"])
+    settings = _command.settings_from(args, os.environ)
     assert type(settings.auth).__name__ == "WorkspaceAuth"
-    args = cli._parser().parse_args(["audit", "--api-key", "key", "--basic-guid", "g"])
-    assert type(cli._settings(args, os.environ).auth).__name__ == "BasicAuth"
-    args = cli._parser().parse_args(["audit", "--region", "geb"])
-    settings = cli._settings(args, os.environ)
+    args = _command.build_parser().parse_args(["audit", "--api-key", "key", "--basic-guid", "g"])
+    assert type(_command.settings_from(args, os.environ).auth).__name__ == "BasicAuth"
+    args = _command.build_parser().parse_args(["audit", "--region", "geb"])
+    settings = _command.settings_from(args, os.environ)
     assert settings.base_url == "https://api.geb.synerise.com"
     assert type(settings.auth).__name__ == "UserAuth"
     assert "secret" not in repr(settings)

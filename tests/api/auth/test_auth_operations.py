@@ -1,5 +1,6 @@
-"""Operations 1 to 12 over real HTTP: each one's happy path, its documented failures,
-and argument checks that fail before any request is sent."""
+"""The authentication operations (1 to 8 and 12) over real HTTP: each one's happy path,
+its documented failures, and argument checks that fail before any request is sent.
+The Workspace operations (9 to 11) are in ``tests/api/workspaces/``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from synerise_async import (
     ClientConfig,
     InvalidArgumentError,
     SyneriseClient,
-    UserAuth,
     WorkspaceAuth,
 )
 from synerise_async.api.auth import (
@@ -27,7 +27,6 @@ from synerise_async.api.auth import (
     user_mfa_login,
     workspace_login,
 )
-from synerise_async.api.workspaces import get_current_workspace, list_workspace_ids, list_workspaces
 from synerise_async.models import ConditionalLoginStatus, IdentityProvider, MfaType
 from synerise_async.testing import FakeSynerise
 
@@ -149,18 +148,6 @@ async def test_user_login_mfa_and_workspace_selection(
         client=anon, workspace_uuid=target.id, token=verified.token
     )
     assert scoped.consumer is not None and scoped.consumer.workspace_id == target.numeric_id
-
-
-async def test_workspace_operations(fake: FakeSynerise) -> None:
-    auth = UserAuth(fake.user.username, fake.user.password)
-    async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
-        workspaces = await list_workspaces.asyncio(client=client)
-        ids = await list_workspace_ids.asyncio(client=client)
-        current = await get_current_workspace.asyncio(client=client)
-    assert {w.guid for w in workspaces} == {w.id for w in fake.workspaces}
-    assert all(w.created is not None and w.created.tzinfo is not None for w in workspaces)
-    assert {i.id for i in ids} == {w.id for w in workspaces}
-    assert current.selected is False
 
 
 @pytest.mark.parametrize(

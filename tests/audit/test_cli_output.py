@@ -19,6 +19,7 @@ import pytest
 from test_cli import PROCESS_DEADLINE, demo, report_keys, run_cli, subprocess_env
 
 from synerise_async import __version__, cli
+from synerise_async.audit import _command
 from synerise_async.testing import FakeSynerise
 from synerise_async.testing.__main__ import describe
 
@@ -187,8 +188,8 @@ async def test_demo_prints_two_commands_that_reproduce_it(
         password = re.search(rf"^User {re.escape(user)} / (\S+)", banner, flags=re.MULTILINE)
         assert url is not None and password is not None
         audit[audit.index("--base-url") + 1] = url.group(1)
-        monkeypatch.setattr(cli, "_stdin_is_terminal", lambda: True)
-        monkeypatch.setattr(cli, "_ask_secret", lambda prompt: password.group(1))
+        monkeypatch.setattr(_command, "_stdin_is_terminal", lambda: True)
+        monkeypatch.setattr(_command, "_ask_secret", lambda prompt: password.group(1))
         out_file = tmp_path / "again.jsonl"
         async with asyncio.timeout(PROCESS_DEADLINE):
             code = await run_cli(*audit[1:], "--out", str(out_file), "--quiet")

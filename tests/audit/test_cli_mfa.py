@@ -11,6 +11,7 @@ import pytest
 from test_cli import assert_no_secret, report_keys, run_cli
 
 from synerise_async import cli
+from synerise_async.audit import _command
 from synerise_async.auth import totp_code
 from synerise_async.testing import FakeSynerise
 
@@ -32,8 +33,8 @@ def prompts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         asked.append(prompt)
         raise AssertionError(f"asked {prompt!r} without a terminal")
 
-    monkeypatch.setattr(cli, "_stdin_is_terminal", lambda: False)
-    monkeypatch.setattr(cli, "_ask_secret", refuse)
+    monkeypatch.setattr(_command, "_stdin_is_terminal", lambda: False)
+    monkeypatch.setattr(_command, "_ask_secret", refuse)
     return asked
 
 
@@ -88,14 +89,14 @@ async def test_a_user_with_mfa_audits_every_workflow(
     elif way == "totp secret":
         monkeypatch.setenv("SYNERISE_TOTP_SECRET", user.totp_secret.lower())
     else:
-        monkeypatch.setattr(cli, "_stdin_is_terminal", lambda: True)
+        monkeypatch.setattr(_command, "_stdin_is_terminal", lambda: True)
         code = user.mfa_code
 
         def answer(prompt: str) -> str:
             prompts.append(prompt)
             return code + "\n"
 
-        monkeypatch.setattr(cli, "_ask_secret", answer)
+        monkeypatch.setattr(_command, "_ask_secret", answer)
     out_file = tmp_path / "r.jsonl"
     assert await audit_as_mfa_user(fake, out_file, *extra, "-vv") == cli.EXIT_OK
     assert_audited_everything(fake, out_file)
@@ -135,7 +136,7 @@ async def test_precedence_flag_then_code_variable_then_secret_then_prompt(
     wrong = f"{(int(user.mfa_code) + 1) % 1_000_000:06d}"
     other_secret = "JBSWY3DPEHPK3PXP"  # valid base32, not this user's
     monkeypatch.setenv("SYNERISE_PASSWORD", user.password)
-    monkeypatch.setattr(cli, "_stdin_is_terminal", lambda: True)  # the prompt is last
+    monkeypatch.setattr(_command, "_stdin_is_terminal", lambda: True)  # the prompt is last
     out_file = tmp_path / "r.jsonl"
     cases = [
         # (flag, code variable, secret, exit code): the first one given is used.

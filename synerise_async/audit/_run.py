@@ -1,0 +1,365 @@
+"""One run of ``synerise-async audit``: the report file, the progress, the logging, the
+signals, the summary, and the outcome's exit code (the embedded demo server included).
+
+Its :class:`~._command.Settings` come from :mod:`._command`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Final, TextIO
+
+import attrs
+
+from .._client import SyneriseClient
+from .._config import ClientConfig
+from .._exceptions import (
+    APIError,
+    AuthenticationError,
+    InvalidArgumentError,
+    SyneriseError,
+    TokenRefreshError,
+)
+from .._http import ClientStats
+from ..auth import UserAuth
+from ._command import (
+    DEMO_RETRY_AFTER,
+    DEMO_SEED,
+    DEMO_WORKSPACES,
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Demo,
+    NoMfaCode,
+    Settings,
+    UsageError,
+)
+from ._console import ProgressDisplay, Snapshot, make_progress, render_summary, snapshot
+from ._job import audit_workflows
+from ._models import AuditProgress
+from ._report import ReportContents, ReportError, ReportWriter, read_report, repair_report
+from ._summary import AuditSummary
+
+if TYPE_CHECKING:
+    from ..testing import FakeSynerise
+
+__all__ = ["command_logging", "run_audit"]
+
+
+#: The library loggers whose warnings and errors the command reports itself, once, at
+#: the default verbosity: a failed login as the error it exits with, a listing given
+#: up as the summary's "Incomplete" line, a rule that failed as a finding, retries in
+#: the progress. ``-v`` shows their log lines too.
+_REPORTED_BY_THE_COMMAND: Final = (
+    "synerise_async.auth",
+    "synerise_async.audit",
+    "synerise_async.http",
+)
+
+
+class _StderrHandler(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is at the time: rich redirects it while its
+    progress bar is live, so that log lines appear above the bar."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:  # logging must never break the command
+            self.handleError(record)
+
+
+def _reported_by_the_command(record: logging.LogRecord) -> bool:
+    return not any(
+        record.name == name or record.name.startswith(name + ".")
+        for name in _REPORTED_BY_THE_COMMAND
+    )
+
+
+@contextlib.contextmanager
+def command_logging(verbosity: int) -> Iterator[None]:
+    root = logging.getLogger()
+    saved = root.level
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if verbosity == 0:
+        # Each failure is printed once, by the command (see _REPORTED_BY_THE_COMMAND);
+        # the library still logs it, for -v and for any other handler.
+        handler.addFilter(_reported_by_the_command)
+    root.addHandler(handler)
+    root.setLevel(
+        logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    )
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved)
+
+
+class _Ticker:
+    """Shows progress every ``display.interval`` seconds while the audit runs."""
+
+    def __init__(self, display: ProgressDisplay, take: Callable[[], Snapshot]) -> None:
+        self._display = display
+        self._take = take
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self._display.interval)
+            self._display.show(self._take())
+
+    async def __aenter__(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.wait([self._task])
+        self._display.close(self._take())
+
+
+async def _start_demo(stack: contextlib.AsyncExitStack, demo: Demo) -> FakeSynerise:
+    try:
+        from ..testing import FakeSynerise, WorkspaceSpec
+    except ImportError as exc:
+        raise UsageError(
+            f"--demo needs the testing extra: pip install 'synerise-async[testing]' ({exc})"
+        ) from None
+    share, extra = divmod(demo.workflows, DEMO_WORKSPACES)
+    specs = [WorkspaceSpec(workflows=share + (i < extra)) for i in range(DEMO_WORKSPACES)]
+    fake = await stack.enter_async_context(
+        FakeSynerise(seed=DEMO_SEED, workspaces=specs, latency=demo.latency)
+    )
+    if demo.faults:
+        fake.faults.random(
+            demo.faults,
+            kinds=("rate_limit", "error"),
+            seed=DEMO_SEED,
+            retry_after=DEMO_RETRY_AFTER,
+        )
+    return fake
+
+
+def _demo_reproduction(demo: Demo, fake: FakeSynerise) -> str:
+    """The two commands that run the same audit against a standalone fake server."""
+    share, extra = divmod(demo.workflows, DEMO_WORKSPACES)
+    server = (
+        f"python -m synerise_async.testing --seed {DEMO_SEED} "
+        f"--workspaces {DEMO_WORKSPACES} --workflows {share} --port 8080"
+    )
+    if demo.latency:
+        server += f" --latency {demo.latency:g}"
+    if demo.faults:
+        server += f" --faults {demo.faults:g} --retry-after {DEMO_RETRY_AFTER:g}"
+    lines = [
+        "Reproduce it against a standalone fake server: start it, then audit it (the "
+        "second command asks for the password the first one prints):",
+        f"  {server}",
+        f"  synerise-async audit --base-url http://127.0.0.1:8080 --username {fake.user.username}",
+    ]
+    if extra:
+        lines.append(f"  (the demo gives its first {extra} Workspaces one workflow more)")
+    return "\n".join(lines)
+
+
+@attrs.define
+class _Outcome:
+    code: int = EXIT_OK
+    message: str | None = None
+
+
+class _AuditCommand:
+    """One run of ``synerise-async audit``: the report, the progress, the outcome."""
+
+    def __init__(self, settings: Settings, *, stdout: TextIO, stderr: TextIO) -> None:
+        self.settings = settings
+        self.stdout = stdout
+        self.stderr = stderr
+        # With the report on stdout, the summary goes to stderr: stdout stays the report.
+        self.summary_stream = stderr if settings.to_stdout else stdout
+        self.summary = AuditSummary()
+        self.progress = AuditProgress()
+        self.stats: ClientStats | None = None
+        self.new_records = 0
+        self.started = time.monotonic()
+
+    def note(self, message: str) -> None:
+        if not self.settings.quiet:
+            self.stderr.write(message + "\n")
+            self.stderr.flush()
+
+    def _existing(self) -> ReportContents:
+        s = self.settings
+        if not s.resume:
+            return ReportContents(frozenset(), AuditSummary())
+        cut = repair_report(s.out)
+        if cut:
+            self.note(f"Resuming: dropped a partial last line ({cut} bytes) from {s.out}")
+        contents = read_report(s.out, s.format)
+        if contents.keys:
+            self.note(f"Resuming: {len(contents.keys)} workflows already in {s.out}")
+        return contents
+
+    async def run(self) -> _Outcome:
+        """Audit, writing the report as records come; raises CancelledError if cancelled."""
+        s = self.settings
+        existing = self._existing()
+        self.summary = existing.summary
+        async with contextlib.AsyncExitStack() as stack:
+            auth, base_url = s.auth, s.base_url
+            if s.demo is not None:
+                fake = await _start_demo(stack, s.demo)
+                auth, base_url = UserAuth(fake.user.username, fake.user.password), fake.url
+                self.note(
+                    f"Demo: a fake Synerise API at {fake.url} with {len(fake.workspaces)} "
+                    f"Workspaces and {s.demo.workflows} workflows"
+                    + (
+                        f", {s.demo.faults:.0%} of requests failing transiently"
+                        if s.demo.faults
+                        else ""
+                    )
+                    + "\n"
+                    + _demo_reproduction(s.demo, fake)
+                )
+            config = ClientConfig(
+                max_concurrency=s.concurrency, max_requests_per_second=s.rate, proxy=s.proxy
+            )
+            client = await stack.enter_async_context(
+                SyneriseClient(auth, base_url=base_url, config=config)
+            )
+            self.stats = client.stats
+            run = await stack.enter_async_context(
+                audit_workflows(
+                    client,
+                    thresholds=s.thresholds,
+                    time_period=s.time_period,
+                    concurrency=s.concurrency,
+                    include=s.include,
+                    workspaces="all" if s.all_workspaces else s.workspaces,
+                    skip=existing.keys,
+                )
+            )
+            self.progress = run.progress
+            if not s.quiet:
+                display = make_progress(self.stderr, interval=s.progress_interval)
+                await stack.enter_async_context(_Ticker(display, self.snapshot))
+            writer: ReportWriter | None = None
+            async for record in run:
+                if writer is None:
+                    # Opened at the first record: a run that fails to log in leaves an
+                    # earlier report as it was.
+                    writer = stack.enter_context(self._writer())
+                writer.write(record)
+                self.new_records += 1
+                self.summary.add(record)
+            if writer is None:
+                stack.enter_context(self._writer())
+        if not self.progress.complete:
+            return _Outcome(EXIT_INCOMPLETE, "the audit is incomplete; run again with --resume")
+        if s.fail_on is not None and self.summary.has_findings_at(s.fail_on):
+            return _Outcome(EXIT_FINDINGS)
+        return _Outcome(EXIT_OK)
+
+    def _writer(self) -> ReportWriter:
+        s = self.settings
+        if s.to_stdout:
+            self.stdout.flush()
+            return ReportWriter.to_stream(self.stdout.buffer, s.format)
+        return ReportWriter(s.out, s.format, append=s.resume)
+
+    def snapshot(self) -> Snapshot:
+        return snapshot(self.progress, self.stats, started=self.started, now=time.monotonic())
+
+    def finish(self, outcome: _Outcome, *, ran: bool) -> int:
+        """Show the summary (when the audit ran) and the outcome's message."""
+        s = self.settings
+        if ran and not s.quiet:
+            render_summary(
+                self.summary,
+                stream=self.summary_stream,
+                report="<stdout>" if s.to_stdout else str(s.out.resolve()),
+                new_records=self.new_records,
+                elapsed=time.monotonic() - self.started,
+                stats=self.stats,
+                failures=self.progress.listing_failures,
+            )
+        if outcome.message:
+            self.stderr.write(f"synerise-async audit: {outcome.message}\n")
+            self.stderr.flush()
+        return outcome.code
+
+
+async def run_audit(settings: Settings, *, stdout: TextIO, stderr: TextIO) -> int:
+    command = _AuditCommand(settings, stdout=stdout, stderr=stderr)
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    interrupted: list[str] = []
+
+    def stop(name: str) -> None:
+        interrupted.append(name)
+        task.cancel()
+
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop, sig.name)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # not the main thread, or a platform without it: KeyboardInterrupt remains
+        handled.append(sig)
+    ran = True
+    try:
+        outcome = await command.run()
+    except asyncio.CancelledError:
+        if not interrupted:
+            raise
+        task.uncancel()
+        written = (
+            f"{command.new_records} new records are in {settings.out}"
+            if command.new_records
+            else "no record was written"
+        )
+        outcome = _Outcome(
+            EXIT_INTERRUPTED,
+            f"interrupted ({interrupted[0]}); {written}; run again with --resume to go on",
+        )
+    except (AuthenticationError, TokenRefreshError) as exc:
+        ran = command.new_records > 0
+        if isinstance(exc.__cause__, NoMfaCode):
+            outcome = _Outcome(EXIT_USAGE, str(exc.__cause__))
+        elif isinstance(exc, AuthenticationError):
+            outcome = _Outcome(EXIT_USAGE, f"authentication failed: {exc}")
+        else:  # not refused: the API (or a proxy) could not be reached, say
+            outcome = _Outcome(EXIT_USAGE, f"could not log in: {exc}")
+    except (InvalidArgumentError, ReportError, UsageError) as exc:
+        ran = False
+        outcome = _Outcome(EXIT_USAGE, str(exc))
+    except OSError as exc:
+        ran = command.new_records > 0
+        outcome = _Outcome(EXIT_USAGE, f"{exc.strerror or exc}: {exc.filename or settings.out}")
+    except (APIError, SyneriseError) as exc:
+        # The notes say what the audit was doing; its log line of it shows only with -v.
+        notes = "".join(f" {note}" for note in getattr(exc, "__notes__", ()))
+        outcome = _Outcome(
+            EXIT_INCOMPLETE, f"the audit stopped: {exc}.{notes} Run again with --resume."
+        )
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+    return command.finish(outcome, ran=ran)
