@@ -12,10 +12,21 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
+from synerise_async import ClientConfig, SyneriseClient, WorkspaceAuth
 from synerise_async.testing import FakeSynerise, ManualClock
 
 #: Real seconds a condition may take to hold: loopback HTTP answers in milliseconds.
 PATIENCE = 5.0
+
+
+def workspace_client(
+    fake: FakeSynerise, manual: ManualClock, config: ClientConfig | None = None
+) -> SyneriseClient:
+    """A client of ``fake``'s first Workspace whose every clock is ``manual``."""
+    auth = WorkspaceAuth(fake.workspace.api_key)
+    return SyneriseClient(
+        auth, base_url=fake.url, config=config or ClientConfig(), clock=manual.clock
+    )
 
 
 async def settle(rounds: int = 20) -> None:

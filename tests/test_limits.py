@@ -18,7 +18,7 @@ import _timing
 import attrs
 import pytest
 
-from synerise_async import ClientConfig, SyneriseClient, WorkspaceAuth
+from synerise_async import ClientConfig, SyneriseClient
 from synerise_async._limits import Limiter
 from synerise_async.api import _paths as paths
 from synerise_async.api.automation import list_workflows
@@ -367,11 +367,20 @@ async def test_cancellation_fuzz_leaves_the_limiter_consistent() -> None:
 # times prove the spacing and the shared cool-down without any real waiting.
 
 
-def manual_client(
-    fake: FakeSynerise, manual: ManualClock, config: ClientConfig = FAST
-) -> SyneriseClient:
-    auth = WorkspaceAuth(fake.workspace.api_key)
-    return SyneriseClient(auth, base_url=fake.url, config=config, clock=manual.clock)
+@contextlib.asynccontextmanager
+async def logged_in(
+    manual: ManualClock, config: ClientConfig = FAST, workflows: int = 0
+) -> AsyncIterator[tuple[FakeSynerise, SyneriseClient]]:
+    """A fake and a logged-in client on ``manual``, the request log cleared, in a watchdog."""
+    async with (
+        FakeSynerise(workflows_per_workspace=workflows, clock=manual.wall) as fake,
+        _timing.workspace_client(fake, manual, config) as client,
+        watchdog(),
+    ):
+        await get_current_workspace.asyncio(client=client)  # log in: its turn is taken
+        fake.requests.clear()
+        manual.sleeps.clear()
+        yield fake, client
 
 
 def arrivals(fake: FakeSynerise, path: str) -> list[float]:
@@ -381,14 +390,7 @@ def arrivals(fake: FakeSynerise, path: str) -> list[float]:
 async def test_the_client_spaces_a_burst_by_max_requests_per_second() -> None:
     manual = ManualClock()
     config = attrs.evolve(FAST, max_requests_per_second=RATE)
-    async with (
-        FakeSynerise(workflows_per_workspace=0, clock=manual.wall) as fake,
-        manual_client(fake, manual, config) as client,
-        watchdog(),
-    ):
-        await get_current_workspace.asyncio(client=client)  # log in: its turn is taken
-        fake.requests.clear()
-        manual.sleeps.clear()
+    async with logged_in(manual, config) as (fake, client):
         start = manual.wall()
         await asyncio.gather(*(get_current_workspace.asyncio(client=client) for _ in range(8)))
         # The k-th request of the burst waits its turn, k intervals after the login's.
@@ -402,13 +404,7 @@ async def test_the_client_spaces_a_burst_by_max_requests_per_second() -> None:
 
 async def test_a_429_cools_down_every_request_of_the_client_on_its_clock() -> None:
     manual = ManualClock(auto_advance=False)  # sleeps wait for advance(): overlaps show
-    async with (
-        FakeSynerise(workflows_per_workspace=3, clock=manual.wall) as fake,
-        manual_client(fake, manual) as client,
-        watchdog(),
-    ):
-        await get_current_workspace.asyncio(client=client)  # log in
-        fake.requests.clear()
+    async with logged_in(manual, workflows=3) as (fake, client):
         fake.faults.rate_limit(count=1, retry_after=2, path=CURRENT)
         first = asyncio.create_task(get_current_workspace.asyncio(client=client))
         await _timing.until(lambda: bool(manual.waiting), "the 429's retry wait")
@@ -434,13 +430,7 @@ async def test_a_429_cools_down_every_request_of_the_client_on_its_clock() -> No
 async def test_a_cancelled_turn_of_the_client_is_handed_to_the_next_request() -> None:
     manual = ManualClock(auto_advance=False)
     config = attrs.evolve(FAST, max_requests_per_second=1.0)
-    async with (
-        FakeSynerise(workflows_per_workspace=0, clock=manual.wall) as fake,
-        manual_client(fake, manual, config) as client,
-        watchdog(),
-    ):
-        await get_current_workspace.asyncio(client=client)  # log in: its turn is taken
-        fake.requests.clear()
+    async with logged_in(manual, config) as (fake, client):
         start = manual.wall()
         head = asyncio.create_task(get_current_workspace.asyncio(client=client))
         behind = [

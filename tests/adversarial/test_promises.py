@@ -42,10 +42,9 @@ async def test_no_expired_token_is_sent_from_a_queue_longer_than_a_token_life() 
     ) as fake:
         fake.token_lifetime = 2
         config = attrs.evolve(FAST, max_concurrency=1)
-        auth = WorkspaceAuth(fake.workspace.api_key)
         async with (
             watchdog(40, "30 queued calls"),
-            SyneriseClient(auth, base_url=fake.url, config=config, clock=manual.clock) as client,
+            _timing.workspace_client(fake, manual, config) as client,
             _timing.each_request_takes(fake, manual, 0.2),
         ):
             calls = [
@@ -98,10 +97,9 @@ async def test_a_429_retry_after_longer_than_the_token_life_resumes_with_a_fresh
     ) as fake:
         fake.token_lifetime = 1
         diagram = diagram_ids(fake)[0]
-        auth = WorkspaceAuth(fake.workspace.api_key)
         async with (
             watchdog(20, "a 1.5 s Retry-After"),
-            SyneriseClient(auth, base_url=fake.url, config=FAST, clock=manual.clock) as client,
+            _timing.workspace_client(fake, manual, FAST) as client,
         ):
             await get_workflow_statistics.asyncio(client=client, diagram_id=diagram)
             fake.faults.rate_limit(count=1, retry_after=1.5, path=STATISTICS)

@@ -311,9 +311,8 @@ async def test_a_token_expiring_mid_audit_is_renewed() -> None:
     async with FakeSynerise(
         seed=8, workspaces=1, workflows_per_workspace=150, token_lifetime=1.5, clock=manual.wall
     ) as fake:
-        auth = WorkspaceAuth(fake.workspace.api_key)
         async with (
-            SyneriseClient(auth, base_url=fake.url, config=FAST, clock=manual.clock) as client,
+            _timing.workspace_client(fake, manual, FAST) as client,
             asyncio.timeout(60),
             _timing.each_request_takes(fake, manual, 0.02),
         ):

@@ -759,12 +759,7 @@ async def test_a_walk_across_token_expiry(
     ) as fake:
         expected = order_of(fake.workflows())
         async with (
-            SyneriseClient(
-                WorkspaceAuth(fake.workspace.api_key),
-                base_url=fake.url,
-                config=fast_config,
-                clock=manual.clock,
-            ) as client,
+            _timing.workspace_client(fake, manual, fast_config) as client,
             asyncio.timeout(30),
         ):
             got: list[str] = []
