@@ -16,6 +16,7 @@ import attrs
 from yarl import URL
 
 from ._exceptions import InvalidArgumentError
+from ._redaction import Redacted
 from ._validation import has_control_character
 from ._version import __version__
 
@@ -145,10 +146,22 @@ def _header_value(instance: object, attribute: attrs.Attribute[str], value: str)
 
 
 def shown_proxy(url: str | URL) -> str:
-    """A proxy URL as it may be shown: scheme, host and port, never its credentials."""
-    parsed = url if isinstance(url, URL) else URL(url)
-    port = f":{parsed.port}" if parsed.port is not None else ""
-    return f"{parsed.scheme}://{parsed.host or ''}{port}"
+    """A proxy URL as it may be shown: scheme, host and port, never its credentials.
+
+    Never raises: a URL that cannot be read (a password with an unencoded ``/`` or ``#``
+    makes parsers take part of it for the port, and their errors quote that part) is
+    shown by its scheme alone.
+    """
+    try:
+        parsed = url if isinstance(url, URL) else URL(url)
+        host, port = parsed.raw_host or "", parsed.port
+    except (ValueError, TypeError):
+        scheme, sep, _ = str(url).partition("://")
+        shown = scheme if sep and scheme.isalnum() else ""
+        return f"{shown}://<unreadable>" if shown else "<unreadable URL>"
+    if ":" in host:  # IPv6, bracketed as in the URL
+        host = f"[{host}]"
+    return f"{parsed.scheme}://{host}{f':{port}' if port is not None else ''}"
 
 
 def _proxy(value: object) -> str | None:
@@ -162,7 +175,7 @@ def _proxy(value: object) -> str | None:
         except (ValueError, TypeError):
             ok = False
         if ok:
-            return value
+            return Redacted(value)  # its credentials in no repr, like the other secrets
     # Only the scheme, host and port are shown: the URL may hold a password.
     shown = shown_proxy(value) if isinstance(value, str) else type(value).__name__
     raise InvalidArgumentError("config.proxy", f"{problem}; got {shown} (credentials not shown)")

@@ -151,7 +151,11 @@ class ErrorBody:
     def summary(self) -> str:
         """A one-line description: the message, then each rejected field."""
         parts = [p for p in (self.error_code, self.message or self.error) if p]
-        parts.extend(f"{e.field}: {e.message}" if e.field else str(e.message) for e in self.errors)
+        for e in self.errors:
+            text = e.message or (f"code {e.code}" if e.code is not None else "")
+            line = ": ".join(part for part in (e.field, text) if part)
+            if line:
+                parts.append(line)
         return "; ".join(parts)
 
 

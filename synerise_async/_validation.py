@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from ._exceptions import InvalidArgumentError
 from ._redaction import Redacted
+from ._types import OpenEnum, _casefolded_members
 
 __all__ = [
     "check_credential",
@@ -25,17 +26,23 @@ E = TypeVar("E", bound=enum.Enum)
 
 
 def check_enum(name: str, value: object, enum_type: type[E]) -> E:
-    """Accept a member of ``enum_type`` or its exact string value; reject everything else.
+    """Accept a member of ``enum_type`` or its string value; reject everything else.
 
-    Unlike decoding a response (which keeps unknown values), a request argument must be
-    one of the known members: sending an unknown value would only fail on the server.
+    For an :class:`~synerise_async.OpenEnum` the string matches ignoring case, as in
+    decoding (``"active"`` is ``ACTIVE``, sent as ``"Active"``). Unlike decoding a
+    response (which keeps unknown values), a request argument must be one of the known
+    members: sending an unknown value would only fail on the server.
     """
     known = _known_values(enum_type)
     if isinstance(value, enum_type):
         if known.get(value.value) is value:
             return value
-    elif isinstance(value, str) and (member := known.get(value)) is not None:
-        return member
+    elif isinstance(value, str):
+        member = known.get(value)
+        if member is None and issubclass(enum_type, OpenEnum):
+            member = _casefolded_members(enum_type).get(value.casefold())  # type: ignore[assignment]
+        if member is not None:
+            return member
     allowed = ", ".join(repr(m.value) for m in enum_type)
     raise InvalidArgumentError(name, f"must be one of {allowed}; got {value!r}")
 

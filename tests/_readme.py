@@ -15,7 +15,8 @@ line before it (blank lines may come between), ``<!-- snippet: KIND -->``:
 - ``text``: output, never run.
 
 Anything else (an unmarked shell block, a block without a language, an unknown comment,
-``continues`` after no notebook) is a problem the tests report with its line number, so no
+``continues`` after no notebook, a fence that is indented, of tildes, of more than three
+backticks or with more than the language after it) is a problem the tests report with its line number, so no
 block is silently skipped. Each snippet runs in its own interpreter, with warnings as
 errors, under a watchdog; its code is compiled with the README's file name and line numbers,
 so a traceback points at the README line that failed. A snippet that leaves a session or a
@@ -41,6 +42,9 @@ from pathlib import Path
 from typing import Any
 
 _FENCE = re.compile(r"^```([^\s`]*)\s*$")
+#: Any other line CommonMark may open a code block with (indented, ``~~~``, more than three
+#: backticks, an info string after the language): reported, never silently passed over.
+_ODD_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _MARKER = re.compile(r"^<!--\s*snippet:\s*(.*?)\s*-->\s*$")
 _ASGI = re.compile(r"^asgi\s+(GET|POST)\s+(/\S*)$")
 _SHELLS = frozenset({"bash", "sh", "console", "shell"})
@@ -92,11 +96,15 @@ def extract(text: str) -> list[Block]:
     i = 0
     while i < len(lines):
         opening = _FENCE.match(lines[i])
-        if opening is None:
+        odd = _ODD_FENCE.match(lines[i]) if opening is None else None
+        if opening is None and odd is None:
             i += 1
             continue
+        closing = "```" if odd is None else odd.group(1)
         end = i + 1
-        while end < len(lines) and lines[end].rstrip() != "```":
+        while end < len(lines) and (
+            lines[end].rstrip() != closing if odd is None else lines[end].strip() != closing
+        ):
             end += 1
         if end == len(lines):
             raise ValueError(f"README.md line {i + 1}: this code fence is never closed")
@@ -105,7 +113,8 @@ def extract(text: str) -> list[Block]:
             before -= 1
         marker = _MARKER.match(lines[before]) if before >= 0 else None
         code = "".join(line + "\n" for line in lines[i + 1 : end])
-        blocks.append(Block(opening.group(1), code, i + 2, marker.group(1) if marker else None))
+        lang = opening.group(1) if opening else f"unsupported fence {lines[i].strip()!r}"
+        blocks.append(Block(lang, code, i + 2, marker.group(1) if marker else None))
         i = end + 1
     return blocks
 
@@ -141,6 +150,10 @@ def plan(blocks: list[Block]) -> Plan:
                     f"{where}: a {block.lang} block needs <!-- snippet: commands --> "
                     "or <!-- snippet: not run: <why> -->"
                 )
+        elif block.lang.startswith("unsupported fence"):
+            result.problems.append(
+                f"{where}: an {block.lang}: open it with ``` and the language alone, unindented"
+            )
         elif block.lang != "text":
             lang = block.lang or "no language"
             result.problems.append(f"{where}: a block with {lang!r}: use python, bash or text")

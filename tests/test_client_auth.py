@@ -61,7 +61,7 @@ async def test_200_concurrent_requests_across_an_expiry_make_one_token_request()
         )
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 2
-    assert fake.count(path=paths.CURRENT_WORKSPACE, status=401) == 0
+    assert fake.count(path=paths.CURRENT_WORKSPACE, status_code=401) == 0
     assert fake.count_expired_token_requests() == 0
 
 
@@ -88,7 +88,7 @@ async def test_refresh_happens_before_expiry_while_requests_keep_flowing() -> No
         [refresh] = _timing.refresh_tasks()
         assert not refresh.done()
         [early] = [r for r in fake.requests if r.path == paths.CURRENT_WORKSPACE]
-        assert (early.status, early.token_serial) == (200, 1)  # served with the old token
+        assert (early.status_code, early.token_serial) == (200, 1)  # served with the old token
         await _timing.until(
             lambda: fake.count(path=paths.WORKSPACE_LOGIN) == 1, "the refreshing login"
         )
@@ -105,14 +105,14 @@ async def test_refresh_happens_before_expiry_while_requests_keep_flowing() -> No
         fake.requests.clear()
         waiting = asyncio.create_task(get_current_workspace.asyncio(client=client))
         await _timing.until(lambda: bool(fake.requests), "the renewing login")
-        assert [(r.path, r.status) for r in fake.requests] == [(paths.WORKSPACE_LOGIN, None)]
+        assert [(r.path, r.status_code) for r in fake.requests] == [(paths.WORKSPACE_LOGIN, None)]
         assert not waiting.done()  # nothing was sent with the expired token
         assert (await waiting).selected
         assert [(r.path, r.token_serial) for r in fake.requests] == [
             (paths.WORKSPACE_LOGIN, None),
             (paths.CURRENT_WORKSPACE, 3),
         ]
-    assert fake.count(status=401) == 0
+    assert fake.count(status_code=401) == 0
     assert fake.count_expired_token_requests() == 0
 
 
@@ -127,7 +127,7 @@ async def test_revoked_token_means_one_relogin_and_one_retry(fake: FakeSynerise)
         assert all(r.selected for r in results)
         assert client.stats.reauthentications == 10
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 1
-    assert fake.count(path=paths.CURRENT_WORKSPACE, status=401) == 10
+    assert fake.count(path=paths.CURRENT_WORKSPACE, status_code=401) == 10
 
 
 async def test_a_second_401_surfaces_as_authentication_error(fake: FakeSynerise) -> None:
@@ -143,13 +143,13 @@ async def test_a_second_401_surfaces_as_authentication_error(fake: FakeSynerise)
 
 
 async def test_403_that_names_an_expired_token_renews() -> None:
-    async with FakeSynerise(expired_token_status=403, workflows_per_workspace=3) as fake:
+    async with FakeSynerise(expired_token_status_code=403, workflows_per_workspace=3) as fake:
         async with ws_client(fake) as client:
             await list_workflows.asyncio(client=client)
             fake.shift_clock(7200)  # the server now sees the token as expired
             page = await list_workflows.asyncio(client=client)
     assert len(page.items) == 3
-    assert fake.count(path=paths.LIST_WORKFLOWS, status=403) == 1
+    assert fake.count(path=paths.LIST_WORKFLOWS, status_code=403) == 1
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 2
 
 
@@ -165,7 +165,7 @@ async def test_cancelling_the_task_that_started_the_refresh_serves_the_others(
             asyncio.create_task(get_current_workspace.asyncio(client=client)) for _ in range(20)
         ]
         await _timing.settle()  # every other task waits on the starter's refresh
-        assert [r.status for r in fake.requests] == [None]  # the login is still held
+        assert [r.status_code for r in fake.requests] == [None]  # the login is still held
         starter.cancel()
         results = await asyncio.gather(*others)
         with pytest.raises(asyncio.CancelledError):
@@ -199,7 +199,7 @@ async def test_encrypted_token_past_its_real_expiry_is_renewed_after_a_401() -> 
         manual.advance(61)  # expired for the server, not for the client
         assert (await get_current_workspace.asyncio(client=client)).selected
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 2
-    assert fake.count(path=paths.CURRENT_WORKSPACE, status=401) == 1
+    assert fake.count(path=paths.CURRENT_WORKSPACE, status_code=401) == 1
 
 
 async def test_server_clock_ahead_does_not_extend_the_token() -> None:
@@ -320,7 +320,7 @@ async def test_profile_auth_anonymous_refreshes_then_logs_in_again() -> None:
             await refresh
             second = await session.get_token()
             assert second is not first
-            assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status=200) == 1
+            assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status_code=200) == 1
             manual.advance(second.expires_at - manual.now + 1)  # expired: log in again
             fake.shift_clock(120)
             third = await session.get_token()

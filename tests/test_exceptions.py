@@ -256,7 +256,7 @@ async def test_a_field_error_code_is_kept_as_it_came(
     async with SyneriseClient(
         WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=FAST
     ) as client:
-        fake.faults.body(body, status=400, path="/automation-brain/v2/diagrams")
+        fake.faults.body(body, status_code=400, path="/automation-brain/v2/diagrams")
         with pytest.raises(BadRequestError) as info:
             await list_workflows.asyncio(client=client)
     assert info.value.body is not None

@@ -184,7 +184,7 @@ async def test_non_json_body_raises_a_typed_error(fake: FakeSynerise, fast: Clie
 
 
 async def test_non_json_error_body_keeps_the_text(fake: FakeSynerise, fast: ClientConfig) -> None:
-    fake.faults.non_json(count=5, path=CURRENT, status=502)
+    fake.faults.non_json(count=5, path=CURRENT, status_code=502)
     config = attrs.evolve(fast, max_retries=1)
     async with client_for(fake, config) as client:
         with pytest.raises(InternalServerError) as info:

@@ -96,7 +96,7 @@ async def test_a_retry_after_in_the_year_99999_is_a_typed_error(
 
 @pytest.mark.parametrize("status", [200, 500])
 async def test_json_nested_100000_deep_is_a_typed_error(fake: FakeSynerise, status: int) -> None:
-    fake.faults.body(DEEP, count=10, status=status, path=paths.LIST_WORKFLOWS)
+    fake.faults.body(DEEP, count=10, status_code=status, path=paths.LIST_WORKFLOWS)
     async with SyneriseClient(
         WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=FAST
     ) as client:
@@ -132,7 +132,7 @@ def test_json_nested_100000_deep_without_orjson_is_a_typed_error(tmp_path: objec
                 async with SyneriseClient(auth, base_url=fake.url, config=config) as client:
                     for status, expected in ((200, ResponseValidationError), (500, APIStatusError)):
                         count = 1 if status == 200 else 2  # a 200 is not retried, a 500 is
-                        fake.faults.body(DEEP, count=count, status=status, path=paths.LIST_WORKFLOWS)
+                        fake.faults.body(DEEP, count=count, status_code=status, path=paths.LIST_WORKFLOWS)
                         try:
                             await list_workflows.asyncio(client=client)
                         except expected:

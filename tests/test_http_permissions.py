@@ -133,7 +133,7 @@ async def test_a_403_for_a_missing_permission_says_which(fake: FakeSynerise, pat
     assert f"needs the {needed.permission} permission{group}" in text
     assert text.startswith("HTTP 403: Forbidden; insufficient permissions; this operation")
     # Refused once: a missing permission is neither retried nor taken for a token problem.
-    assert fake.requests[-1].status == 403 and fake.requests[-1].fault is None
+    assert fake.requests[-1].status_code == 403 and fake.requests[-1].fault is None
     assert error.attempts == 1 and reauthentications == 0
     shown = text + repr(error) + repr(vars(error))
     secrets = [
@@ -170,7 +170,7 @@ async def test_a_bad_credential_is_still_401_where_a_permission_is_denied(
     async with SyneriseClient(base_url=fake.url) as anonymous, asyncio.timeout(10):
         with pytest.raises(AuthenticationError) as caught:
             await list_workflows.asyncio(client=anonymous)
-    assert caught.value.status_code == fake.requests[-1].status == 401
+    assert caught.value.status_code == fake.requests[-1].status_code == 401
     assert not isinstance(caught.value, PermissionDeniedError)
 
 
@@ -185,7 +185,7 @@ async def test_a_403_about_the_token_stays_a_token_problem(fake: FakeSynerise) -
     # Refused for its token twice (a fresh one included): an authentication failure, not
     # a missing permission, so no permission is named.
     expired = {"status": 403, "error": "Forbidden", "message": "Token expired"}
-    fake.faults.body(expired, count=2, status=403, path=paths.LIST_WORKFLOWS)
+    fake.faults.body(expired, count=2, status_code=403, path=paths.LIST_WORKFLOWS)
     async with (
         SyneriseClient(WorkspaceAuth(fake.workspace.api_key), base_url=fake.url) as client,
         asyncio.timeout(10),
@@ -201,7 +201,7 @@ async def test_a_403_about_a_token_that_cannot_be_renewed_names_no_permission(
     fake: FakeSynerise,
 ) -> None:
     expired = {"status": 403, "error": "Forbidden", "message": "Token expired"}
-    fake.faults.body(expired, status=403, path=paths.LIST_WORKFLOWS)
+    fake.faults.body(expired, status_code=403, path=paths.LIST_WORKFLOWS)
     async with SyneriseClient(base_url=fake.url) as client, asyncio.timeout(10):
         with pytest.raises(PermissionDeniedError) as caught:
             await list_workflows.asyncio(client=client)

@@ -99,7 +99,7 @@ async def test_one_malformed_login_answer_is_retried(fake: FakeSynerise, fault: 
     login = paths.WORKSPACE_LOGIN
     match fault:
         case "html-200":
-            fake.faults.non_json(status=200, path=login)
+            fake.faults.non_json(status_code=200, path=login)
         case "cut-json-200":
             fake.faults.body(b'{"token": "eyJ', path=login)
         case "wrong-shape-200":
@@ -278,6 +278,6 @@ async def test_a_login_step_refused_for_its_stale_token_starts_the_flow_again() 
                 await call
                 await list_workflows.asyncio(client=client)
     select = paths.SELECT_WORKSPACE.format(workspace_uuid=ws)
-    assert fake.count(path=select, status=401) == 1  # the stale step happened...
-    assert fake.count(path=select, status=200) == 1  # ...and the flow started again
+    assert fake.count(path=select, status_code=401) == 1  # the stale step happened...
+    assert fake.count(path=select, status_code=200) == 1  # ...and the flow started again
     assert fake.count(path=paths.USER_LOGIN) == 2

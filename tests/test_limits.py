@@ -421,7 +421,7 @@ async def test_a_429_cools_down_every_request_of_the_client_on_its_clock() -> No
         assert arrivals(fake, LIST) == []
         manual.advance(0.5)
         await asyncio.gather(first, *others)
-    [limited] = [r for r in fake.requests if r.status == 429]
+    [limited] = [r for r in fake.requests if r.status_code == 429]
     later = arrivals(fake, LIST) + arrivals(fake, CURRENT)[1:]
     assert len(later) == 6
     assert all(at >= limited.at + 2.0 for at in later)

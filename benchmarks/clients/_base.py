@@ -56,9 +56,9 @@ class NotAvailable(Exception):
 class BenchHTTPError(Exception):
     """A baseline got a status other than 200 (after its one 401 retry)."""
 
-    def __init__(self, status: int, body: bytes) -> None:
-        super().__init__(f"HTTP {status}: {body[:200]!r}")
-        self.status = status
+    def __init__(self, status_code: int, body: bytes) -> None:
+        super().__init__(f"HTTP {status_code}: {body[:200]!r}")
+        self.status_code = status_code
 
 
 class BenchClient(Protocol):

@@ -19,6 +19,7 @@ from .._config import DEFAULT_BASE_URL, REGIONS, ClientConfig, shown_proxy
 from .._exceptions import InvalidArgumentError
 from .._version import __version__
 from ..auth import BasicAuth, Credentials, MfaCode, UserAuth, WorkspaceAuth, totp
+from ..models.auth import MfaType
 from ..models.automation import TimePeriod
 from ._job import DEFAULT_CONCURRENCY
 from ._models import (
@@ -80,6 +81,7 @@ _ENV_PASSWORD: Final = "SYNERISE_PASSWORD"
 _ENV_BASE_URL: Final = "SYNERISE_BASE_URL"
 _ENV_MFA_CODE: Final = "SYNERISE_MFA_CODE"
 _ENV_TOTP_SECRET: Final = "SYNERISE_TOTP_SECRET"
+_ENV_MFA_TYPE: Final = "SYNERISE_MFA_TYPE"
 
 #: ``--out -``: the report goes to stdout (and the summary to stderr).
 STDOUT: Final = "-"
@@ -200,6 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--mfa-code",
         help=f"a User's MFA code [${_ENV_MFA_CODE}; or ${_ENV_TOTP_SECRET}, the "
         "authenticator's base32 secret]; asked for on a terminal when missing",
+    )
+    creds.add_argument(
+        "--mfa-type",
+        type=str.upper,
+        choices=[m.value for m in MfaType],
+        help=f"the second factor to verify [${_ENV_MFA_TYPE}]; by default the one the login offers",
     )
     where = creds.add_mutually_exclusive_group()
     where.add_argument("--base-url", help=f"the API host [${_ENV_BASE_URL}; {DEFAULT_BASE_URL}]")
@@ -377,7 +385,11 @@ def _credentials(args: argparse.Namespace, env: Mapping[str, str]) -> Credential
             if not _stdin_is_terminal():
                 raise UsageError(f"no password: set ${_ENV_PASSWORD} (or --password)")
             password = _ask_secret("Synerise password: ")
-        return UserAuth(username, password, mfa=_mfa(args, env))
+        mfa_type = args.mfa_type or env.get(_ENV_MFA_TYPE, "").strip().upper() or None
+        if mfa_type is not None and mfa_type not in {m.value for m in MfaType}:
+            allowed = ", ".join(m.value for m in MfaType)
+            raise UsageError(f"${_ENV_MFA_TYPE} must be one of {allowed}; got {mfa_type!r}")
+        return UserAuth(username, password, mfa=_mfa(args, env), mfa_type=mfa_type)
     raise UsageError(
         f"no credentials: set ${_ENV_API_KEY}, or ${_ENV_USERNAME} and ${_ENV_PASSWORD} "
         "(or try --demo)"
@@ -422,6 +434,7 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
                 ("--base-url", args.base_url),
                 ("--region", args.region),
                 ("--mfa-code", args.mfa_code),
+                ("--mfa-type", args.mfa_type),
                 ("--workspace", args.workspace),
             )
             if value

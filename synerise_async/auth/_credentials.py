@@ -119,11 +119,11 @@ def _check_mfa(instance: object, attribute: attrs.Attribute[Any], value: object)
 
 
 def _redact_mfa(value: MfaCode | None) -> MfaCode | None:
-    return redact(value) if isinstance(value, str) else value
+    return check_credential("mfa", value) if isinstance(value, str) else value
 
 
-def _check_mfa_type(value: object) -> MfaType:
-    return check_enum("mfa_type", value, MfaType)
+def _check_mfa_type(value: object) -> MfaType | None:
+    return None if value is None else check_enum("mfa_type", value, MfaType)
 
 
 def _check_workspace(value: object) -> str | None:
@@ -145,7 +145,8 @@ class UserAuth(TokenCredentials):
             time a login asks for one (``synerise_async.auth.totp(secret)`` makes one
             from an authenticator app's secret); or an async callable doing the same.
             Anything else raises ``InvalidArgumentError``.
-        mfa_type: ``"TOTP_AUTHENTICATOR"`` (default) or ``"EMAIL"``.
+        mfa_type: ``"TOTP_AUTHENTICATOR"`` or ``"EMAIL"``; by default the method the
+            login offers (the authenticator app when it offers that).
         device_id: the device, when the login comes from one.
     """
 
@@ -155,8 +156,8 @@ class UserAuth(TokenCredentials):
     mfa: MfaCode | None = attrs.field(
         default=None, kw_only=True, repr=False, converter=_redact_mfa, validator=_check_mfa
     )
-    mfa_type: MfaType = attrs.field(
-        default=MfaType.TOTP_AUTHENTICATOR,
+    mfa_type: MfaType | None = attrs.field(
+        default=None,
         kw_only=True,
         converter=_check_mfa_type,
     )

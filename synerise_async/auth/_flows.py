@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from .._exceptions import AuthenticationError, InvalidArgumentError
-from .._redaction import redact
 from .._types import Response
+from .._validation import check_credential
 from ..api.auth import (
     ProfileLoginFields,
     anonymous_profile_login,
@@ -71,7 +71,7 @@ async def workspace_token(client: SyneriseClient, api_key: str) -> IssuedToken:
 async def mfa_code(mfa: str | Callable[[], str] | Callable[[], Awaitable[str]]) -> str:
     """The code ``mfa`` gives now: the string itself, or what the callable returns."""
     if isinstance(mfa, str):
-        return mfa
+        return check_credential("mfa", mfa)
     code: object = mfa()
     if inspect.isawaitable(code):
         code = await code
@@ -80,7 +80,18 @@ async def mfa_code(mfa: str | Callable[[], str] | Callable[[], Awaitable[str]]) 
         raise InvalidArgumentError(
             "mfa", f"{MFA_ACCEPTS}; the callable returned {type(code).__name__}"
         )
-    return redact(code)
+    return check_credential("mfa", code)  # a code read from a file ends with a newline
+
+
+def mfa_method(chosen: MfaType | None, offered: tuple[str, ...]) -> MfaType:
+    """The second factor to verify: the one chosen, else the one the login offers (an
+    authenticator app when it offers that, or says nothing)."""
+    if chosen is not None:
+        return chosen
+    methods = [MfaType(method) for method in offered]
+    if not methods or MfaType.TOTP_AUTHENTICATOR in methods:
+        return MfaType.TOTP_AUTHENTICATOR
+    return methods[0]
 
 
 async def user_token(
@@ -90,7 +101,7 @@ async def user_token(
     password: str,
     workspace: str | None,
     mfa: str | Callable[[], str] | Callable[[], Awaitable[str]] | None,
-    mfa_type: MfaType,
+    mfa_type: MfaType | None,
     device_id: str | None,
     parent: TokenSession | None,
 ) -> IssuedToken:
@@ -128,7 +139,7 @@ async def user_token(
             client=client,
             token=response.parsed.token,
             verification_code=await mfa_code(mfa),
-            mfa_type=mfa_type,
+            mfa_type=mfa_method(mfa_type, response.parsed.mfa_methods),
             **extra,
         )
     if workspace is not None:

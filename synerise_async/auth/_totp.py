@@ -48,9 +48,27 @@ def _decode_secret(secret: object) -> bytes:
     return key
 
 
+#: Most digits a code can have: dynamic truncation yields a 31-bit value (10 digits).
+_MAX_DIGITS: Final = 10
+
+
 def _code(key: bytes, at: float, *, step: int, digits: int, digest: str) -> str:
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise InvalidArgumentError("step", f"must be a whole number of seconds >= 1; got {step!r}")
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= _MAX_DIGITS:
+        raise InvalidArgumentError("digits", f"must be 1 to {_MAX_DIGITS}; got {digits!r}")
+    # The time step counter is an unsigned 64-bit number (RFC 4226 section 5.1).
+    if not (isinstance(at, int | float) and 0 <= at < step * 2**64):
+        raise InvalidArgumentError(
+            "at", f"must be seconds since the epoch, not before it; got {at!r}"
+        )
     counter = int(at // step)
-    mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
+    try:
+        mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
+    except ValueError:  # an unknown hash name
+        raise InvalidArgumentError(
+            "digest", f"is not a hash this Python has; got {digest!r}"
+        ) from None
     offset = mac[-1] & 0x0F
     value = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
     return f"{value % 10**digits:0{digits}d}"
@@ -78,7 +96,8 @@ def totp_code(
         The code, zero-padded to ``digits``.
 
     Raises:
-        InvalidArgumentError: ``secret`` is not base32.
+        InvalidArgumentError: ``secret`` is not base32, or ``at``, ``step``, ``digits``
+            or ``digest`` cannot make a code (the secret is not shown).
     """
     return _code(_decode_secret(secret), at, step=step, digits=digits, digest=digest)
 

@@ -46,7 +46,7 @@ class FaultAction:
 
     Attributes:
         kind: What to do (see :data:`FaultKind`).
-        status: The status to answer with (``rate_limit``, ``error``, ``non_json``).
+        status_code: The HTTP status to answer with (``rate_limit``, ``error``, ``non_json``).
         retry_after: Seconds for a ``Retry-After`` header, or ``None`` for no header.
         http_date: Send ``Retry-After`` as an HTTP-date instead of seconds.
         seconds: How long to sleep (``delay``).
@@ -55,7 +55,7 @@ class FaultAction:
     """
 
     kind: str
-    status: int = 200
+    status_code: int = 200
     retry_after: float | None = None
     http_date: bool = False
     seconds: float = 0.0
@@ -97,8 +97,8 @@ class _RandomPolicy:
     rng: _random.Random
     filter: _Filter
     retry_after: float
-    error_statuses: tuple[int, ...]
-    non_json_statuses: tuple[int, ...]
+    error_status_codes: tuple[int, ...]
+    non_json_status_codes: tuple[int, ...]
 
 
 def _check_count(count: int) -> None:
@@ -113,7 +113,7 @@ def _check_seconds(name: str, value: float | None) -> None:
 
 def _statuses(name: str, statuses: Iterable[int], allowed: range) -> tuple[int, ...]:
     result = tuple(statuses)
-    if not result or any(status not in allowed for status in result):
+    if not result or any(status_code not in allowed for status_code in result):
         raise ValueError(f"{name} must be a non-empty list of {allowed.start}-{allowed.stop - 1}")
     return result
 
@@ -212,7 +212,7 @@ class Faults:
 
     def error(
         self,
-        status: int = 503,
+        status_code: int = 503,
         count: int = 1,
         *,
         path: str | None = None,
@@ -221,10 +221,10 @@ class Faults:
         workspace: str | int | None = None,
         retry_after: float | None = None,
     ) -> Faults:
-        """Answer ``status`` (e.g. 500, 502, 503, 504, 408) with a JSON error body.
+        """Answer ``status_code`` (e.g. 500, 502, 503, 504, 408) with a JSON error body.
 
         Args:
-            status: An HTTP error status, 400-599.
+            status_code: An HTTP error status, 400-599.
             count: How many matching requests get it.
             path: Path filter.
             method: Method filter.
@@ -236,13 +236,13 @@ class Faults:
             This controller.
 
         Raises:
-            ValueError: ``status`` is not an error status.
+            ValueError: ``status_code`` is not an error status.
             KeyError: No such Workspace.
         """
-        if status not in _ERROR_STATUSES:
-            raise ValueError(f"status must be 400-599, got {status}")
+        if status_code not in _ERROR_STATUSES:
+            raise ValueError(f"status_code must be 400-599, got {status_code}")
         _check_seconds("retry_after", retry_after)
-        action = FaultAction("error", status, retry_after)
+        action = FaultAction("error", status_code, retry_after)
         return self._add(action, count, path, method, query, workspace)
 
     def drop(
@@ -313,7 +313,7 @@ class Faults:
         method: str | None = None,
         query: Mapping[str, str] | None = None,
         workspace: str | int | None = None,
-        status: int = 200,
+        status_code: int = 200,
     ) -> Faults:
         """Answer with a ``text/html`` gateway page instead of JSON.
 
@@ -323,7 +323,7 @@ class Faults:
             method: Method filter.
             query: Query filter.
             workspace: Workspace filter.
-            status: The status to send with the page.
+            status_code: The HTTP status to send with the page.
 
         Returns:
             This controller.
@@ -331,7 +331,9 @@ class Faults:
         Raises:
             KeyError: No such Workspace.
         """
-        return self._add(FaultAction("non_json", status), count, path, method, query, workspace)
+        return self._add(
+            FaultAction("non_json", status_code), count, path, method, query, workspace
+        )
 
     def truncated(
         self,
@@ -396,9 +398,9 @@ class Faults:
         method: str | None = None,
         query: Mapping[str, str] | None = None,
         workspace: str | int | None = None,
-        status: int = 200,
+        status_code: int = 200,
     ) -> Faults:
-        """Answer ``status`` with an empty body labelled ``application/json``.
+        """Answer ``status_code`` with an empty body labelled ``application/json``.
 
         Args:
             count: How many matching requests get it.
@@ -406,17 +408,17 @@ class Faults:
             method: Method filter.
             query: Query filter.
             workspace: Workspace filter.
-            status: The status to send, 200-599.
+            status_code: The HTTP status to send, 200-599.
 
         Returns:
             This controller.
 
         Raises:
-            ValueError: ``status`` is out of range.
+            ValueError: ``status_code`` is out of range.
             KeyError: No such Workspace.
         """
-        status = _statuses("status", (status,), range(200, 600))[0]
-        return self._add(FaultAction("empty", status), count, path, method, query, workspace)
+        status_code = _statuses("status_code", (status_code,), range(200, 600))[0]
+        return self._add(FaultAction("empty", status_code), count, path, method, query, workspace)
 
     def body(
         self,
@@ -427,10 +429,10 @@ class Faults:
         method: str | None = None,
         query: Mapping[str, str] | None = None,
         workspace: str | int | None = None,
-        status: int = 200,
+        status_code: int = 200,
         content_type: str = _JSON_CONTENT_TYPE,
     ) -> Faults:
-        """Answer ``status`` with a body of your choice, e.g. for body-fuzz tests.
+        """Answer ``status_code`` with a body of your choice, e.g. for body-fuzz tests.
 
         Args:
             payload: ``bytes`` or ``str`` are sent as they are; anything else is sent as
@@ -440,25 +442,25 @@ class Faults:
             method: Method filter.
             query: Query filter.
             workspace: Workspace filter.
-            status: The status to send, 200-599.
+            status_code: The HTTP status to send, 200-599.
             content_type: The ``Content-Type`` to send (true or not).
 
         Returns:
             This controller.
 
         Raises:
-            ValueError: ``status`` is out of range.
+            ValueError: ``status_code`` is out of range.
             TypeError: ``payload`` is not bytes, str or JSON-serializable.
             KeyError: No such Workspace.
         """
-        status = _statuses("status", (status,), range(200, 600))[0]
+        status_code = _statuses("status_code", (status_code,), range(200, 600))[0]
         if isinstance(payload, bytes):
             raw = payload
         elif isinstance(payload, str):
             raw = payload.encode()
         else:
             raw = json.dumps(payload, separators=(",", ":")).encode()
-        action = FaultAction("body", status, payload=raw, content_type=content_type)
+        action = FaultAction("body", status_code, payload=raw, content_type=content_type)
         return self._add(action, count, path, method, query, workspace)
 
     def random(
@@ -472,16 +474,16 @@ class Faults:
         query: Mapping[str, str] | None = None,
         workspace: str | int | None = None,
         retry_after: float = 0.05,
-        error_statuses: Iterable[int] = (503,),
-        non_json_statuses: Iterable[int] = (502,),
+        error_status_codes: Iterable[int] = (503,),
+        non_json_status_codes: Iterable[int] = (502,),
     ) -> Faults:
         """Fail a seeded random ``fraction`` of the matching requests, until cleared.
 
         Each failing request gets one of ``kinds``, drawn from the same generator:
-        ``rate_limit`` (429), ``error`` (one of ``error_statuses``), both with
+        ``rate_limit`` (429), ``error`` (one of ``error_status_codes``), both with
         ``Retry-After: retry_after``; ``drop``; ``delay`` (sleeps ``retry_after``, then
         answers normally); ``non_json`` (an HTML page with one of
-        ``non_json_statuses``); ``truncated``; ``wrong_shape`` (200, ``{"unexpected":true}``
+        ``non_json_status_codes``); ``truncated``; ``wrong_shape`` (200, ``{"unexpected":true}``
         or ``[]``); ``empty`` (200, no body). Every route matches unless filtered, login
         routes included. A new call replaces the policy.
 
@@ -494,15 +496,15 @@ class Faults:
             query: Query filter.
             workspace: Workspace filter.
             retry_after: Seconds for ``Retry-After`` (and for ``delay``).
-            error_statuses: The statuses an ``error`` draws from, 400-599.
-            non_json_statuses: The statuses a ``non_json`` page draws from, e.g.
+            error_status_codes: The statuses an ``error`` draws from, 400-599.
+            non_json_status_codes: The statuses a ``non_json`` page draws from, e.g.
                 ``(200, 502)`` for a lying 200 too.
 
         Returns:
             This controller.
 
         Raises:
-            ValueError: ``fraction`` is outside 0-1, a kind is unknown or a status is
+            ValueError: ``fraction`` is outside 0-1, a kind is unknown or a status code is
                 out of range.
             KeyError: No such Workspace.
         """
@@ -519,8 +521,8 @@ class Faults:
             _random.Random(seed),
             self._filter(path, method, query, workspace),
             retry_after,
-            _statuses("error_statuses", error_statuses, _ERROR_STATUSES),
-            _statuses("non_json_statuses", non_json_statuses, _ANY_STATUSES),
+            _statuses("error_status_codes", error_status_codes, _ERROR_STATUSES),
+            _statuses("non_json_status_codes", non_json_status_codes, _ANY_STATUSES),
         )
         return self
 
@@ -557,11 +559,11 @@ class Faults:
             case "rate_limit":
                 return FaultAction("rate_limit", 429, wait)
             case "error":
-                return FaultAction("error", _draw(policy.rng, policy.error_statuses), wait)
+                return FaultAction("error", _draw(policy.rng, policy.error_status_codes), wait)
             case "delay":
                 return FaultAction("delay", seconds=wait)
             case "non_json":
-                return FaultAction("non_json", _draw(policy.rng, policy.non_json_statuses))
+                return FaultAction("non_json", _draw(policy.rng, policy.non_json_status_codes))
             case "wrong_shape":
                 return FaultAction("wrong_shape", payload=policy.rng.choice(WRONG_SHAPES))
             case "empty":

@@ -128,7 +128,8 @@ class RecordedRequest:
         query: The query parameters (first value of each).
         auth: ``"bearer"``, ``"basic"`` or ``None`` (no or unknown Authorization header).
         realm: The Bearer token's realm when the fake issued that token, else ``None``.
-        status: The status sent; ``None`` while in flight or when the connection was dropped.
+        status_code: The HTTP status sent; ``None`` while in flight or when the connection
+            was dropped.
         fault: The injected fault's kind (``"rate_limit"``, ``"error"``, ...), or ``None``.
         at: The server clock when the request arrived.
         body: The parsed JSON body, secrets masked as ``"***"``; ``None`` without one.
@@ -149,7 +150,7 @@ class RecordedRequest:
     query: dict[str, str]
     auth: AuthKind | None
     realm: str | None
-    status: int | None
+    status_code: int | None
     fault: str | None
     at: float
     body: Any

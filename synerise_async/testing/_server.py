@@ -92,7 +92,7 @@ class FakeSynerise:
         token_lifetime: Lifetime of issued tokens, seconds (settable later).
         encrypted_tokens: Issue opaque JWE-shaped tokens no JWT library can read.
         latency: Seconds added to every request (settable later).
-        expired_token_status: 401, or 403 (message containing "expired"), for an
+        expired_token_status_code: 401, or 403 (message containing "expired"), for an
             expired token on automation routes.
         host: Interface to listen on.
         port: Port to listen on; 0 picks a free one.
@@ -111,13 +111,13 @@ class FakeSynerise:
         token_lifetime: float = 3600.0,
         encrypted_tokens: bool = False,
         latency: float = 0.0,
-        expired_token_status: int = 401,
+        expired_token_status_code: int = 401,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if expired_token_status not in (401, 403):
-            raise ValueError("expired_token_status must be 401 or 403")
+        if expired_token_status_code not in (401, 403):
+            raise ValueError("expired_token_status_code must be 401 or 403")
         if token_lifetime < 0 or latency < 0:
             raise ValueError("token_lifetime and latency must not be negative")
         self._state = ServerState(
@@ -126,7 +126,7 @@ class FakeSynerise:
             workflows_per_workspace=workflows_per_workspace,
             token_lifetime=token_lifetime,
             encrypted_tokens=encrypted_tokens,
-            expired_token_status=expired_token_status,
+            expired_token_status_code=expired_token_status_code,
             clock=clock,
         )
         self._host = host
@@ -289,15 +289,15 @@ class FakeSynerise:
         self._state.token_lifetime = seconds
 
     @property
-    def expired_token_status(self) -> int:
+    def expired_token_status_code(self) -> int:
         """401 or 403: the status of an expired token on automation routes (settable)."""
-        return self._state.expired_token_status
+        return self._state.expired_token_status_code
 
-    @expired_token_status.setter
-    def expired_token_status(self, status: int) -> None:
+    @expired_token_status_code.setter
+    def expired_token_status_code(self, status: int) -> None:
         if status not in (401, 403):
-            raise ValueError("expired_token_status must be 401 or 403")
-        self._state.expired_token_status = status
+            raise ValueError("expired_token_status_code must be 401 or 403")
+        self._state.expired_token_status_code = status
 
     def now(self) -> float:
         """The server clock, epoch seconds."""
@@ -410,14 +410,17 @@ class FakeSynerise:
     # --- request log -----------------------------------------------------------
 
     def count(
-        self, path: str | None = None, method: str | None = None, status: int | None = None
+        self,
+        path: str | None = None,
+        method: str | None = None,
+        status_code: int | None = None,
     ) -> int:
         """Count recorded requests.
 
         Args:
             path: An exact path, or a prefix ending in ``*``; ``None`` for any.
             method: An HTTP method (any case); ``None`` for any.
-            status: A status; ``None`` for any.
+            status_code: An HTTP status; ``None`` for any.
 
         Returns:
             How many recorded requests match every given filter.
@@ -428,7 +431,7 @@ class FakeSynerise:
             for r in self.requests
             if _paths.path_matches(path, r.path)
             and (wanted_method is None or r.method == wanted_method)
-            and (status is None or r.status == status)
+            and (status_code is None or r.status_code == status_code)
         )
 
     def token_requests(self) -> int:
@@ -454,7 +457,7 @@ class FakeSynerise:
         return sum(1 for r in self.requests if r.token_revoked)
 
     def _finish(self, record: RecordedRequest, status: int | None, fault: str | None) -> None:
-        final = attrs.evolve(record, status=status, fault=fault)
+        final = attrs.evolve(record, status_code=status, fault=fault)
         log = self.requests
         for index in range(len(log) - 1, -1, -1):
             if log[index] is record:
@@ -487,7 +490,7 @@ class FakeSynerise:
             query=dict(request.query),
             auth=auth.kind,
             realm=auth.realm,
-            status=None,
+            status_code=None,
             fault=None,
             at=state.now(),
             body=None if body is INVALID_JSON else _mask(body),
@@ -562,18 +565,18 @@ class FakeSynerise:
                     )
                 message = "Rate limit exceeded" if fault.kind == "rate_limit" else "Injected fault"
                 return error_response(
-                    fault.status, message, path, now, headers=headers
-                ), fault.status
+                    fault.status_code, message, path, now, headers=headers
+                ), fault.status_code
             case "non_json":
                 page = web.Response(
-                    status=fault.status, text=_GATEWAY_PAGE, content_type="text/html"
+                    status=fault.status_code, text=_GATEWAY_PAGE, content_type="text/html"
                 )
-                return page, fault.status
+                return page, fault.status_code
             case "wrong_shape" | "empty" | "body":
                 # A header, not content_type=, so that any value (charset too) goes out as is.
                 headers = {"Content-Type": fault.content_type}
-                reply = web.Response(status=fault.status, body=fault.payload, headers=headers)
-                return reply, fault.status
+                reply = web.Response(status=fault.status_code, body=fault.payload, headers=headers)
+                return reply, fault.status_code
             case "truncated":
                 response = web.StreamResponse(status=200)
                 response.content_type = JSON_CONTENT_TYPE

@@ -4,7 +4,7 @@ Policy for a presented credential:
 
 - no ``Authorization`` header -> 401;
 - ``Bearer``: unknown (or tampered) token -> 401, revoked -> 401, expired by the server
-  clock (``now >= exp``) -> 401 (or ``expired_token_status`` on automation routes),
+  clock (``now >= exp``) -> 401 (or ``expired_token_status_code`` on automation routes),
   wrong realm for the route -> 401, a User token still waiting for MFA -> 401 everywhere
   but MFA verification;
 - ``Basic base64("<guid>:<Workspace API key>")``: accepted where a Workspace token is
@@ -151,7 +151,7 @@ class ServerState:
         workflows_per_workspace: Default workflow count per Workspace.
         token_lifetime: Lifetime of newly issued tokens, seconds.
         encrypted_tokens: Issue opaque JWE-shaped tokens.
-        expired_token_status: 401 or 403 for an expired token on automation routes.
+        expired_token_status_code: 401 or 403 for an expired token on automation routes.
         clock: Wall clock, epoch seconds.
     """
 
@@ -163,14 +163,14 @@ class ServerState:
         workflows_per_workspace: int,
         token_lifetime: float,
         encrypted_tokens: bool,
-        expired_token_status: int,
+        expired_token_status_code: int,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.seed = seed
         self.clock = clock
         self.clock_offset = 0.0
         self.token_lifetime = token_lifetime
-        self.expired_token_status = expired_token_status
+        self.expired_token_status_code = expired_token_status_code
         self.anchor = math.floor(clock() / DAY) * DAY
         world = build_world(seed, workspaces, workflows_per_workspace)
         self.workspaces = world.workspaces
@@ -334,7 +334,7 @@ class ServerState:
         """The Workspace an automation request acts on (Workspace/User token or Basic).
 
         Raises:
-            ApiError: 401, or ``expired_token_status`` for an expired token; 403 when
+            ApiError: 401, or ``expired_token_status_code`` for an expired token; 403 when
                 the route's permission is denied (after the credential is accepted).
         """
         if auth.kind == "basic":
@@ -345,7 +345,7 @@ class ServerState:
             record = self.require_token(
                 auth,
                 frozenset({REALM_WORKSPACE, REALM_USER}),
-                expired_status=self.expired_token_status,
+                expired_status=self.expired_token_status_code,
             )
             if record.workspace_id is None:
                 raise ApiError(401, "Select a Workspace before calling this resource")

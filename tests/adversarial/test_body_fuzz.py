@@ -186,7 +186,7 @@ class Bench:
         async def one() -> None:
             self.fake.faults.clear()
             self.fake.faults.body(
-                payload, count=10_000, path=path, status=status, content_type=content_type
+                payload, count=10_000, path=path, status_code=status, content_type=content_type
             )
             try:
                 async with watchdog(20, f"{path} answering {status} {content_type!r}"):

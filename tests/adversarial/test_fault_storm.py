@@ -79,9 +79,9 @@ def resent_posts(requests: list[RecordedRequest]) -> list[str]:
     problems = []
     for path, attempts in by_path.items():
         for earlier in attempts[:-1]:
-            if earlier.status not in NOT_PROCESSED:
+            if earlier.status_code not in NOT_PROCESSED:
                 problems.append(
-                    f"{path}: resent after status={earlier.status} fault={earlier.fault}"
+                    f"{path}: resent after status={earlier.status_code} fault={earlier.fault}"
                 )
     return problems
 
@@ -140,8 +140,8 @@ async def test_a_fault_storm_breaks_no_promise(
                 kinds=STORM_KINDS,
                 seed=SEED,
                 retry_after=0.05,
-                error_statuses=(500, 502, 503),
-                non_json_statuses=(502,),
+                error_status_codes=(500, 502, 503),
+                non_json_status_codes=(502,),
             )
             fake.revoke_every(REVOKE_EVERY)
             started = time.monotonic()

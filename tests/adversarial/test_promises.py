@@ -138,7 +138,7 @@ async def test_refused_credentials_fail_fast_and_are_not_resent_during_the_backo
 async def test_a_malformed_login_answer_is_retried() -> None:
     async with FakeSynerise(seed=15, workspaces=1, workflows_per_workspace=3) as fake:
         fake.faults.wrong_shape(path=LOGIN).empty(path=LOGIN).truncated(path=LOGIN)
-        fake.faults.non_json(path=LOGIN, status=200).wrong_shape(path=LOGIN, array=True)
+        fake.faults.non_json(path=LOGIN, status_code=200).wrong_shape(path=LOGIN, array=True)
         fake.faults.body({"token": 12, "expiration": "soon"}, path=LOGIN)
         config = attrs.evolve(FAST, token_refresh_attempts=8)
         auth = WorkspaceAuth(fake.workspace.api_key)

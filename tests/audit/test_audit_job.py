@@ -257,7 +257,7 @@ async def test_a_response_that_does_not_parse_becomes_the_records_error(
     fake: FakeSynerise, client: SyneriseClient
 ) -> None:
     victim = sorted(ids(fake))[0]
-    fake.faults.non_json(path=stats_path(victim), status=200)
+    fake.faults.non_json(path=stats_path(victim), status_code=200)
     records = await collect(audit_workflows(client))
     [failed] = [r for r in records if r.error is not None]
     assert failed.error is not None
@@ -327,7 +327,7 @@ async def test_a_token_expiring_mid_audit_is_renewed() -> None:
 async def test_a_token_refused_mid_audit_and_on_renewal_is_renewed_once_more(
     fake: FakeSynerise, client: SyneriseClient
 ) -> None:
-    fake.expired_token_status = 403
+    fake.expired_token_status_code = 403
     async with audit_workflows(client, concurrency=2) as run:
         records = [await run.__anext__()]
         fake.revoke_all_tokens()
@@ -410,7 +410,7 @@ async def test_aclose_while_a_worker_fails_still_ends_everything(
         run = audit_workflows(client, concurrency=4, page_size=10)
         first = await run.__anext__()
         fake.faults.error(401, count=10_000, path=STATS)
-        await _timing.until(lambda: fake.count(STATS, status=401) >= 1, "the audit's progress")
+        await _timing.until(lambda: fake.count(STATS, status_code=401) >= 1, "the audit's progress")
         await run.aclose()
     assert first.error is None
     assert not audit_tasks()
@@ -438,7 +438,7 @@ async def test_a_listing_that_keeps_failing_is_reported_and_the_audit_goes_on() 
                 # the failure is reported. Selecting the second Workspace is slowed down
                 # meanwhile, so that its listing comes after the faults are gone.
                 await _timing.until(
-                    lambda: fake.count(LIST, status=200) >= 5, "the audit's progress"
+                    lambda: fake.count(LIST, status_code=200) >= 5, "the audit's progress"
                 )
                 fake.faults.delay(0.5, path="/uauth/auth/login/user/profile/*")
                 fake.faults.error(503, count=10_000, path=LIST)
@@ -474,11 +474,11 @@ async def test_the_listing_failure_budget_is_per_page() -> None:
             async with asyncio.timeout(10), run:
                 records = [await run.__anext__()]
                 for pages in (6, 12):
-                    while fake.count(LIST, status=200) < pages:
+                    while fake.count(LIST, status_code=200) < pages:
                         records.append(await run.__anext__())
                     fake.faults.truncated(path=LIST)
                 records += [r async for r in run]
-    assert fake.count(LIST, status=200) >= 20 + 3
+    assert fake.count(LIST, status_code=200) >= 20 + 3
     assert run.progress.listing_failures == []
     assert run.progress.complete
     assert Counter(r.workflow.diagram_id for r in records) == Counter(ids(fake))

@@ -71,7 +71,7 @@ async def test_workspace_filter_sees_every_kind_of_credential(api, fake: FakeSyn
     assert (await api.get("/uauth/business-profile/", token=user_token)).status == 200
     assert (await api.get(LIST)).status == 401
     assert {r.workspace for r in fake.requests if r.fault} == {second.id}
-    assert fake.count(status=502) == 5
+    assert fake.count(status_code=502) == 5
 
 
 async def test_unmatched_scoped_fault_does_not_block_later_ones(api, fake: FakeSynerise) -> None:
@@ -105,7 +105,7 @@ def test_a_standalone_controller_takes_the_filter_as_a_uuid() -> None:
     assert faults._take("GET", LIST, {}, "other") is None
     action = faults._take("GET", LIST, {}, "ws-uuid")
     assert action is not None
-    assert action.status == 500
+    assert action.status_code == 500
 
 
 async def test_random_scoped_draws_stay_seeded() -> None:

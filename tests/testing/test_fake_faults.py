@@ -32,7 +32,7 @@ async def test_rate_limit(api, fake: FakeSynerise, token: str) -> None:
         assert reply.json["error"] == "Too Many Requests"
     assert (await api.get(LIST, token=token)).status == 200
     assert [r.fault for r in fake.requests[-3:]] == ["rate_limit", "rate_limit", None]
-    assert [r.status for r in fake.requests[-3:]] == [429, 429, 200]
+    assert [r.status_code for r in fake.requests[-3:]] == [429, 429, 200]
 
     fake.faults.rate_limit()
     assert (await api.get(LIST, token=token)).headers["Retry-After"] == "1"
@@ -74,7 +74,7 @@ async def test_drop_closes_the_connection(api, fake: FakeSynerise) -> None:
     with pytest.raises(aiohttp.ServerDisconnectedError):
         await api.post(LOGIN, body={"apiKey": fake.workspace.api_key})
     record = fake.requests[-1]
-    assert record.status is None
+    assert record.status_code is None
     assert record.fault == "drop"
     assert (await api.post(LOGIN, body={"apiKey": fake.workspace.api_key})).status == 200
 
@@ -88,7 +88,7 @@ async def test_dropped_get_fails_after_aiohttps_own_retry(fake: FakeSynerise) ->
                 pass
         async with http.get(LIST) as response:
             assert response.status == 401
-    assert [(r.status, r.fault) for r in fake.requests] == [
+    assert [(r.status_code, r.fault) for r in fake.requests] == [
         (None, "drop"),
         (None, "drop"),
         (401, None),
@@ -109,7 +109,7 @@ async def test_delay(api, fake: FakeSynerise, token: str) -> None:
 
 async def test_non_json(api, fake: FakeSynerise, token: str) -> None:
     fake.faults.non_json()
-    fake.faults.non_json(status=502)
+    fake.faults.non_json(status_code=502)
     reply = await api.get(LIST, token=token)
     assert reply.status == 200
     assert reply.headers["Content-Type"].startswith("text/html")
@@ -122,7 +122,7 @@ async def test_truncated(api, fake: FakeSynerise, token: str) -> None:
     fake.faults.truncated()
     with pytest.raises(aiohttp.ClientPayloadError):
         await api.get(LIST, token=token)
-    assert fake.requests[-1].status == 200
+    assert fake.requests[-1].status_code == 200
     assert fake.requests[-1].fault == "truncated"
     assert (await api.get(LIST, token=token)).status == 200
 
@@ -252,21 +252,24 @@ async def test_wrong_shape(api, fake: FakeSynerise, token: str) -> None:
 
 
 async def test_empty(api, fake: FakeSynerise, token: str) -> None:
-    fake.faults.empty().empty(status=503)
+    fake.faults.empty().empty(status_code=503)
     reply = await api.get(LIST, token=token)
     assert (reply.status, reply.text) == (200, "")
     assert reply.headers["Content-Type"] == "application/json"
     assert reply.headers["Content-Length"] == "0"
     reply = await api.get(LIST, token=token)
     assert (reply.status, reply.text) == (503, "")
-    assert [(r.status, r.fault) for r in fake.requests[-2:]] == [(200, "empty"), (503, "empty")]
+    assert [(r.status_code, r.fault) for r in fake.requests[-2:]] == [
+        (200, "empty"),
+        (503, "empty"),
+    ]
     with pytest.raises(ValueError):
-        fake.faults.empty(status=100)
+        fake.faults.empty(status_code=100)
 
 
 async def test_body(api, fake: FakeSynerise, token: str) -> None:
     fake.faults.body(b"\xff\x00not json", content_type="application/json; charset=utf-8")
-    fake.faults.body({"data": [{"diagramId": 5}]}, status=201)
+    fake.faults.body({"data": [{"diagramId": 5}]}, status_code=201)
     fake.faults.body("<p>hi</p>", content_type="text/html")
     async with api.http.get(LIST, headers={"Authorization": f"Bearer {token}"}) as response:
         assert response.status == 200
@@ -282,7 +285,7 @@ async def test_body(api, fake: FakeSynerise, token: str) -> None:
     )
     assert [r.fault for r in fake.requests[-3:]] == ["body"] * 3
     with pytest.raises(ValueError):
-        fake.faults.body(b"", status=99)
+        fake.faults.body(b"", status_code=99)
     with pytest.raises(TypeError):
         fake.faults.body(object())
     assert fake.faults.pending == 0
@@ -304,8 +307,8 @@ async def test_random_draws_every_transient_kind_on_login_routes_too(fake: FakeS
         kinds=kinds,
         seed=5,
         retry_after=0.01,
-        error_statuses=(500, 502, 503),
-        non_json_statuses=(200, 502),
+        error_status_codes=(500, 502, 503),
+        non_json_status_codes=(200, 502),
     )
     async with aiohttp.ClientSession(fake.url) as http:
         for _ in range(160):
@@ -317,7 +320,7 @@ async def test_random_draws_every_transient_kind_on_login_routes_too(fake: FakeS
     records = fake.requests
     assert {r.path for r in records} == {LOGIN}
     assert {r.fault for r in records} == set(kinds)
-    by_kind = {kind: {r.status for r in records if r.fault == kind} for kind in kinds}
+    by_kind = {kind: {r.status_code for r in records if r.fault == kind} for kind in kinds}
     assert by_kind["error"] == {500, 502, 503}
     assert by_kind["non_json"] == {200, 502}
     assert by_kind["rate_limit"] == {429}
@@ -332,8 +335,8 @@ async def test_random_validates_kinds_and_statuses(fake: FakeSynerise) -> None:
     with pytest.raises(ValueError):
         fake.faults.random(0.5, kinds=("body",))  # needs a payload: queue body() instead
     with pytest.raises(ValueError):
-        fake.faults.random(0.5, error_statuses=(200,))
+        fake.faults.random(0.5, error_status_codes=(200,))
     with pytest.raises(ValueError):
-        fake.faults.random(0.5, error_statuses=())
+        fake.faults.random(0.5, error_status_codes=())
     with pytest.raises(ValueError):
-        fake.faults.random(0.5, non_json_statuses=(700,))
+        fake.faults.random(0.5, non_json_status_codes=(700,))

@@ -92,7 +92,7 @@ async def test_oversized_body_is_a_json_413(fake, http) -> None:
     ) as response:
         assert response.status == 413
         assert (await response.json())["status"] == 413
-    assert fake.requests[-1].status == 413
+    assert fake.requests[-1].status_code == 413
 
 
 def test_constructor_validates_arguments() -> None:
@@ -101,14 +101,14 @@ def test_constructor_validates_arguments() -> None:
     with pytest.raises(ValueError):
         FakeSynerise(workflows_per_workspace=-1)
     with pytest.raises(ValueError):
-        FakeSynerise(expired_token_status=500)
+        FakeSynerise(expired_token_status_code=500)
     with pytest.raises(ValueError):
         FakeSynerise(token_lifetime=-1)
     fake = FakeSynerise(workflows_per_workspace=1)
     with pytest.raises(ValueError):
         fake.token_lifetime = -5
     with pytest.raises(ValueError):
-        fake.expired_token_status = 404
+        fake.expired_token_status_code = 404
 
 
 def test_workspace_specs_name_and_size_workspaces() -> None:

@@ -13,7 +13,7 @@ async def test_records_describe_each_request(api, fake: FakeSynerise) -> None:
     await api.get("/automation-brain/diagrams", headers=api.basic(fake.workspace))
     login, listing, basic = fake.requests
     assert isinstance(login, RecordedRequest)
-    assert (login.method, login.path, login.auth, login.realm, login.status) == (
+    assert (login.method, login.path, login.auth, login.realm, login.status_code) == (
         "POST",
         "/uauth/v2/auth/login/profile",
         None,
@@ -31,7 +31,7 @@ async def test_records_describe_each_request(api, fake: FakeSynerise) -> None:
     assert (basic.auth, basic.realm) == ("basic", None)
     assert login.at <= listing.at <= basic.at <= fake.now()
     with pytest.raises(AttributeError):
-        login.status = 500  # type: ignore[misc]
+        login.status_code = 500  # type: ignore[misc]
 
 
 async def test_secrets_are_masked_everywhere(api, fake: FakeSynerise) -> None:
@@ -59,7 +59,7 @@ async def test_secrets_are_masked_everywhere(api, fake: FakeSynerise) -> None:
 async def test_unknown_tokens_record_no_realm(api, fake: FakeSynerise) -> None:
     await api.get("/automation-brain/diagrams", token="not-a-token")
     assert (fake.requests[-1].auth, fake.requests[-1].realm) == ("bearer", None)
-    assert fake.requests[-1].status == 401
+    assert fake.requests[-1].status_code == 401
 
 
 async def test_count_and_token_requests(api, fake: FakeSynerise) -> None:
@@ -75,8 +75,8 @@ async def test_count_and_token_requests(api, fake: FakeSynerise) -> None:
     assert fake.count() == 10
     assert fake.count("/automation-brain/diagrams") == 4
     assert fake.count("/automation-brain/*") == 5
-    assert fake.count("/automation-brain/*", status=200) == 4
-    assert fake.count(status=401) == 1
+    assert fake.count("/automation-brain/*", status_code=200) == 4
+    assert fake.count(status_code=401) == 1
     assert fake.count(method="post") == 4
     assert fake.count("/uauth/*", method="GET") == 1
     assert fake.token_requests() == 4

@@ -107,7 +107,7 @@ async def test_expiry_is_judged_on_arrival(api, fake: FakeSynerise) -> None:
     async with asyncio.timeout(10):
         call = asyncio.create_task(api.get(LIST, token=token))
         await _timing.until(lambda: fake.count(LIST) == 1, "the request")
-        assert fake.requests[-1].status is None  # arrived, and is being delayed
+        assert fake.requests[-1].status_code is None  # arrived, and is being delayed
         fake.shift_clock(61)
         reply = await call
     assert reply.status == 401

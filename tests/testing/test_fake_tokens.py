@@ -64,7 +64,7 @@ async def test_tokens_really_expire(api, fake: FakeSynerise) -> None:
 
 
 async def test_expired_token_status_403_on_automation_routes_only() -> None:
-    fake = FakeSynerise(expired_token_status=403, workflows_per_workspace=2)
+    fake = FakeSynerise(expired_token_status_code=403, workflows_per_workspace=2)
     async with fake, aiohttp.ClientSession(fake.url) as http:
         login = await http.post(WORKSPACE_LOGIN, json={"apiKey": fake.workspace.api_key})
         token = (await login.json())["token"]
@@ -75,7 +75,7 @@ async def test_expired_token_status_403_on_automation_routes_only() -> None:
             assert "expired" in (await response.json())["message"]
         async with http.get("/uauth/business-profile/current", headers=headers) as response:
             assert response.status == 401
-        fake.expired_token_status = 401
+        fake.expired_token_status_code = 401
         async with http.get(LIST, headers=headers) as response:
             assert response.status == 401
 

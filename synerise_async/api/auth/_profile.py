@@ -1,4 +1,5 @@
-"""The body shared by the Profile logins (operations 2, 3 and 4), built and checked once."""
+"""The body shared by the Profile logins (operations 2, 3 and 4), built and checked once,
+and whether a client is authenticated as a Profile."""
 
 from __future__ import annotations
 
@@ -9,9 +10,18 @@ from ..._exceptions import InvalidArgumentError
 from ..._serde import unstructure
 from ..._types import UNSET
 from ..._validation import check_credential, check_enum, check_str, check_str_list
+from ...auth import Credentials, ProfileAuth, TokenAuth, read_claims
 from ...models.auth import Agreements, IdentityProvider, ProfileLoginBody
 
-__all__ = ["ProfileLoginFields", "ProfileLoginOptions", "profile_login_body"]
+__all__ = [
+    "ProfileLoginFields",
+    "ProfileLoginOptions",
+    "authenticated_as_profile",
+    "profile_login_body",
+]
+
+#: The ``rlm`` claims of Profile tokens (Synerise called a Profile a "client").
+_PROFILE_REALMS = frozenset({"client", "anonymous_client"})
 
 
 class ProfileLoginOptions(TypedDict, total=False):
@@ -93,3 +103,16 @@ def profile_login_body(fields: ProfileLoginFields, *, ip_address: str | None = N
         ip_address=check_str("ip_address", ip_address) if ip_address is not None else UNSET,
     )
     return unstructure(body)
+
+
+def authenticated_as_profile(auth: Credentials | None) -> bool:
+    """Whether a client with ``auth`` is authenticated as a Profile: a
+    :class:`~synerise_async.ProfileAuth`, or a :class:`~synerise_async.TokenAuth` with a
+    fixed token whose ``rlm`` claim is a Profile's (a provider's tokens are not known
+    before they are fetched)."""
+    if isinstance(auth, ProfileAuth):
+        return True
+    if isinstance(auth, TokenAuth) and auth.token is not None:
+        claims = read_claims(auth.token)
+        return claims is not None and claims.get("rlm") in _PROFILE_REALMS
+    return False

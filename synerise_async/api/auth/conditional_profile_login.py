@@ -9,9 +9,10 @@ reference says both "does not require authentication" and "authenticate as an an
 Profile first", so:
 
 - ``token=`` given: that token is sent;
-- else, a client with :class:`~synerise_async.ProfileAuth`: the client's own current
-  token, through its token session (refreshed when due; a 401 for it renews it and the
-  login is sent once more);
+- else, a client authenticated as a Profile (:class:`~synerise_async.ProfileAuth`, or
+  :class:`~synerise_async.TokenAuth` with a fixed token whose ``rlm`` claim is a
+  Profile's): the client's own current token, through its token session (refreshed
+  when due; a 401 for it renews it and the login is sent once more);
 - else (other credentials, or none): no ``Authorization`` header.
 """
 
@@ -23,10 +24,9 @@ from ..._http import Request, RetryPolicy
 from ..._serde import structure_response
 from ..._types import RawResponse, Response
 from ..._validation import check_credential
-from ...auth import ProfileAuth
 from ...models.auth import ConditionalLoginResult
 from .._paths import CONDITIONAL_PROFILE_LOGIN
-from ._profile import ProfileLoginFields, profile_login_body
+from ._profile import ProfileLoginFields, authenticated_as_profile, profile_login_body
 
 if TYPE_CHECKING:
     from ..._client import SyneriseClient
@@ -62,7 +62,7 @@ async def asyncio_detailed(
 
     Args:
         client: the client to send with; without ``token``, its own token is sent when
-            its credentials are a :class:`~synerise_async.ProfileAuth`, else none.
+            it is authenticated as a Profile (see the module docstring), else none.
         token: a Profile token (anonymous or not) to send instead; optional.
         **fields: as for :mod:`~synerise_async.api.auth.profile_login`.
 
@@ -76,7 +76,7 @@ async def asyncio_detailed(
         TokenRefreshError: the client's Profile token could not be obtained.
         APIError: any other failure.
     """
-    request = _get_kwargs(token=token, as_profile=isinstance(client.auth, ProfileAuth), **fields)
+    request = _get_kwargs(token=token, as_profile=authenticated_as_profile(client.auth), **fields)
     return _build_response(await client.send(request))
 
 

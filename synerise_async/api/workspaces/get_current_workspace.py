@@ -4,7 +4,8 @@ The Workspace the client's token is scoped to (``selected`` is false for a User 
 not selected one). Two shapes are read, since public sources disagree: the reference's
 ``{selected, data{...}}``, and the flat object of Synerise's generated client
 (``businessProfileGuid, logo, name, id, created, subdomain, ipRestricted, mfaRequired``):
-a body without ``data`` is read as the details themselves, ``selected`` optional in both.
+a body without ``data`` is read as the details themselves when it carries any of their
+fields, ``selected`` optional in both.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..._http import Request
-from ..._serde import structure_data, structure_response
+from ..._serde import structure_data, structure_response, to_camel
 from ..._types import RawResponse, Response
 from ...models._fields import extra_keys_field
 from ...models.workspaces import CurrentWorkspace, WorkspaceDetails
@@ -40,6 +41,11 @@ class _Nested:
     data: WorkspaceDetails | None = None
 
 
+#: The wire names of the details: a body without ``data`` is read as the details only
+#: when it carries one of them (not for a ``requestId`` beside ``selected``, say).
+_DETAIL_KEYS = frozenset(to_camel(a.name, WorkspaceDetails) for a in attrs.fields(WorkspaceDetails))
+
+
 def _get_kwargs() -> Request:
     return Request(method="GET", path=CURRENT_WORKSPACE)
 
@@ -49,7 +55,7 @@ def _parse_response(raw: RawResponse) -> CurrentWorkspace:
     details: WorkspaceDetails | None = None
     if "data" in shape.rest:
         details = structure_data(raw, shape.rest, _Nested).data
-    elif shape.rest:  # no ``data``: the body is the details (the generated client's shape)
+    elif not _DETAIL_KEYS.isdisjoint(shape.rest):  # the generated client's flat shape
         details = structure_data(raw, shape.rest, WorkspaceDetails)
     selected = shape.selected if shape.selected is not None else details is not None
     return CurrentWorkspace(selected=selected, data=details)

@@ -161,7 +161,7 @@ async def test_an_expired_profile_token_is_renewed_before_it_is_sent() -> None:
     anonymous = [t for t in fake.issued_tokens() if t.kind == "anonymous_profile"]
     assert len(anonymous) == 2  # a new token was obtained (refresh is impossible once expired)
     assert [r.token_serial for r in _conditional(fake)] == [first, anonymous[1].serial]
-    assert [r.status for r in _conditional(fake)] == [200, 200]
+    assert [r.status_code for r in _conditional(fake)] == [200, 200]
 
 
 async def test_a_profile_token_in_its_refresh_window_is_refreshed(fake: FakeSynerise) -> None:
@@ -183,11 +183,11 @@ async def test_a_profile_token_in_its_refresh_window_is_refreshed(fake: FakeSyne
         assert len(refreshes) <= 1
         for refresh in refreshes:
             await refresh
-        assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status=200) == 1
+        assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status_code=200) == 1
         assert await _login(client, fake) == ConditionalLoginStatus.SUCCESS
     serials = [r.token_serial for r in _conditional(fake)]
     refreshed = [t for t in fake.issued_tokens() if t.kind == "anonymous_profile"][-1]
-    assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status=200) == 1
+    assert fake.count(path=paths.REFRESH_PROFILE_TOKEN, status_code=200) == 1
     assert serials[0] == serials[1] != serials[2] == refreshed.serial
 
 
@@ -203,7 +203,7 @@ async def test_a_401_for_the_profile_token_renews_it_once(fake: FakeSynerise) ->
         assert await _login(client, fake) == ConditionalLoginStatus.SUCCESS
         reauthentications = client.stats.reauthentications
     sent = _conditional(fake)
-    assert [r.status for r in sent] == [401, 200]
+    assert [r.status_code for r in sent] == [401, 200]
     assert sent[0].token_revoked and not sent[1].token_revoked
     assert sent[0].token_serial != sent[1].token_serial
     assert fake.count(path=paths.ANONYMOUS_PROFILE_LOGIN) == 2

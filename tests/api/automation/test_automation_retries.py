@@ -59,7 +59,7 @@ MAYBE_PROCESSED: dict[str, Inject] = {
     "503-retry-after": lambda fake, path: fake.faults.error(503, path=path, retry_after=0.01),
     "504": lambda fake, path: fake.faults.error(504, path=path),
     "408": lambda fake, path: fake.faults.error(408, path=path),
-    "502-html": lambda fake, path: fake.faults.non_json(path=path, status=502),
+    "502-html": lambda fake, path: fake.faults.non_json(path=path, status_code=502),
     "drop": lambda fake, path: fake.faults.drop(path=path),
     "truncated": lambda fake, path: fake.faults.truncated(path=path),
 }
@@ -134,7 +134,7 @@ async def test_an_action_refused_with_429_is_sent_again(
     assert response.status_code in (200, 204)
     assert response.attempts == 2
     requests = [r for r in fake.requests if r.path == path]
-    assert [r.status for r in requests] == [429, response.status_code]
+    assert [r.status_code for r in requests] == [429, response.status_code]
     assert requests[1].at - requests[0].at >= 0.09  # Retry-After was honoured
     if action == "stop":
         assert status_of(fake, diagram_id) == "Stopped"
@@ -148,7 +148,7 @@ async def test_stop_refused_for_its_token_is_sent_again_with_a_new_one(
     fake.revoke_all_tokens()
     await stop_workflow.asyncio(client=client, diagram_id=diagram_id)
     path = action_path(diagram_id, "stop")
-    assert [r.status for r in fake.requests if r.path == path] == [401, 204]
+    assert [r.status_code for r in fake.requests if r.path == path] == [401, 204]
     assert fake.count(path="/uauth/v2/auth/login/profile") == 2
     assert status_of(fake, diagram_id) == "Stopped"
 
@@ -272,7 +272,7 @@ async def test_reads_are_retried_after_a_failure(
     assert response.attempts >= 2
     assert fake.count(path=path) >= 3
     served = [r for r in fake.requests if r.path == path and r.fault is None]
-    assert [r.status for r in served] == [200]  # a truncated reply is recorded as 200 too
+    assert [r.status_code for r in served] == [200]  # a truncated reply is recorded as 200 too
 
 
 @pytest.mark.parametrize("read", READS)
@@ -308,7 +308,7 @@ async def test_a_2xx_body_that_is_not_json_is_a_validation_error(
     fake: FakeSynerise, client: SyneriseClient, reads: dict[str, tuple[str, Read]], read: str
 ) -> None:
     path, call = reads[read]
-    fake.faults.non_json(path=path, status=200)
+    fake.faults.non_json(path=path, status_code=200)
     with pytest.raises(ResponseValidationError) as info:
         await call(client)
     error = info.value
@@ -328,7 +328,7 @@ async def test_a_read_retried_after_429_waits_for_retry_after(
     response = await call(client)
     assert response.attempts == 2
     first, second = (r for r in fake.requests if r.path == path)
-    assert (first.status, second.status) == (429, 200)
+    assert (first.status_code, second.status_code) == (429, 200)
     assert second.at - first.at >= 0.09
 
 

@@ -90,7 +90,7 @@ async def in_flight_peak(fake: FakeSynerise, path: str = V2) -> AsyncIterator[li
 
     async def sample() -> None:
         while True:
-            busy = sum(1 for r in fake.requests if r.path == path and r.status is None)
+            busy = sum(1 for r in fake.requests if r.path == path and r.status_code is None)
             peak[0] = max(peak[0], busy)
             await asyncio.sleep(0.001)  # a sampler of real concurrency: real time
 
@@ -569,7 +569,7 @@ async def test_resume_after_a_persistent_failure_yields_each_item_once(
     assert error.resume_page == 4
     assert error.attempts == attempts
     assert "Resume the walk with start_page=4." in getattr(error, "__notes__", [])
-    assert fake.count(path=path, status=500) == attempts
+    assert fake.count(path=path, status_code=500) == attempts
     assert got == expected_ids[:30]
     await settle()
     assert stray_tasks() == []
@@ -621,7 +621,7 @@ async def test_a_429_mid_walk_is_waited_out(
             fake.faults.rate_limit(retry_after=0.1, path=V2)
     assert got == expected_ids
     listing = [r for r in fake.requests if r.path == V2]
-    assert [(int(r.query["page"]), r.status) for r in listing] == [
+    assert [(int(r.query["page"]), r.status_code) for r in listing] == [
         (1, 200),
         (2, 200),
         (3, 200),
@@ -714,14 +714,14 @@ async def test_a_revoked_token_mid_walk_is_renewed_once(
             fake.revoke_all_tokens()
     assert got == expected_ids
     assert fake.count(path=LOGIN) == 2
-    assert fake.count(path=V2, status=401) == 1
+    assert fake.count(path=V2, status_code=401) == 1
 
 
 @pytest.mark.parametrize("status", [401, 403])
 async def test_a_token_expired_on_the_server_mid_walk_is_renewed(
     fake: FakeSynerise, client: SyneriseClient, expected_ids: list[str], status: int
 ) -> None:
-    fake.expired_token_status = status  # some Workspaces answer 403 "Token expired"
+    fake.expired_token_status_code = status  # some Workspaces answer 403 "Token expired"
     got: list[str] = []
     async for page in list_workflows.paginate(client=client, limit=10):
         got.extend(ids(list(page.items)))
@@ -729,7 +729,7 @@ async def test_a_token_expired_on_the_server_mid_walk_is_renewed(
             fake.shift_clock(7200)  # the client's token is now expired for the server
     assert got == expected_ids
     assert fake.count(path=LOGIN) == 2
-    assert [r.status for r in fake.requests if r.path == V2].count(status) == 1
+    assert [r.status_code for r in fake.requests if r.path == V2].count(status) == 1
 
 
 async def test_an_undecodable_page_stops_the_walk_with_a_resume_page(
@@ -740,7 +740,7 @@ async def test_an_undecodable_page_stops_the_walk_with_a_resume_page(
         async for page in list_workflows.paginate(client=client, limit=10):
             got.extend(ids(list(page.items)))
             if page.page == 5:
-                fake.faults.non_json(path=V2, status=200)
+                fake.faults.non_json(path=V2, status_code=200)
     assert isinstance(info.value, PageError)
     assert info.value.resume_page == 6
     assert isinstance(info.value.__cause__, ResponseValidationError)
@@ -768,7 +768,7 @@ async def test_a_walk_across_token_expiry(
                 manual.advance(6)  # slow: the walk outlives several tokens
     assert got == expected  # every item exactly once, in server order
     assert fake.count(path=LOGIN) >= 3  # renewed along the way
-    assert fake.count(path=V2, status=200) == 8
+    assert fake.count(path=V2, status_code=200) == 8
 
 
 async def test_random_faults_still_yield_every_item_once_in_order(

@@ -143,7 +143,7 @@ async def test_actions_work_with_basic_auth(
     async with SyneriseClient(auth, base_url=fake.url) as client:
         await pause_workflow.asyncio(client=client, diagram_id=diagram_id)
         await run_workflow.asyncio(client=client, diagram_id=diagram_id)
-    assert [(r.auth, r.status) for r in fake.requests] == [("basic", 200), ("basic", 200)]
+    assert [(r.auth, r.status_code) for r in fake.requests] == [("basic", 200), ("basic", 200)]
 
 
 def _call(module: ModuleType) -> Callable[..., Any]:
@@ -225,11 +225,11 @@ async def test_an_action_accepts_any_2xx_body_without_decoding_it(
     status, payload, content_type = ODD_BODIES[body]
     diagram_id = by_status("Active")
     path = BASE.format(diagram_id) + suffix
-    fake.faults.body(payload, count=2, path=path, status=status, content_type=content_type)
+    fake.faults.body(payload, count=2, path=path, status_code=status, content_type=content_type)
     response = await module.asyncio_detailed(client=client, diagram_id=diagram_id)
     assert (response.status_code, response.parsed, response.content) == (status, None, payload)
     assert await module.asyncio(client=client, diagram_id=diagram_id) is None
-    assert [r.status for r in fake.requests if r.path == path] == [status, status]  # no retry
+    assert [r.status_code for r in fake.requests if r.path == path] == [status, status]  # no retry
 
 
 @pytest.mark.parametrize("action", ACTIONS)
