@@ -9,6 +9,7 @@ import logging
 import math
 import uuid
 
+import _timing
 import attrs
 import pytest
 
@@ -17,6 +18,7 @@ from synerise_async import (
     AuthenticationError,
     BasicAuth,
     ClientConfig,
+    Clock,
     InvalidArgumentError,
     LoginRefusedError,
     ProfileAuth,
@@ -35,41 +37,83 @@ from synerise_async.testing import FakeSynerise, ManualClock
 FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
 
 
-def ws_client(fake: FakeSynerise, config: ClientConfig = FAST) -> SyneriseClient:
-    return SyneriseClient(WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=config)
+def ws_client(
+    fake: FakeSynerise, config: ClientConfig = FAST, *, clock: ManualClock | None = None
+) -> SyneriseClient:
+    auth = WorkspaceAuth(fake.workspace.api_key)
+    time = Clock() if clock is None else clock.clock
+    return SyneriseClient(auth, base_url=fake.url, config=config, clock=time)
 
 
 async def test_200_concurrent_requests_across_an_expiry_make_one_token_request() -> None:
-    async with FakeSynerise(token_lifetime=1.0, workflows_per_workspace=5) as fake:
-        async with ws_client(fake) as client:
-            await get_current_workspace.asyncio(client=client)
-            assert fake.count(path=paths.WORKSPACE_LOGIN) == 1
-            await asyncio.sleep(1.1)  # the token has expired
-            results = await asyncio.gather(
-                *(get_current_workspace.asyncio(client=client) for _ in range(200)),
-                return_exceptions=True,
-            )
+    manual = ManualClock()
+    async with (
+        FakeSynerise(token_lifetime=60, workflows_per_workspace=5, clock=manual.wall) as fake,
+        ws_client(fake, clock=manual) as client,
+        asyncio.timeout(30),
+    ):
+        await get_current_workspace.asyncio(client=client)
+        assert fake.count(path=paths.WORKSPACE_LOGIN) == 1
+        manual.advance(61)  # the token has expired, for the client and the server alike
+        results = await asyncio.gather(
+            *(get_current_workspace.asyncio(client=client) for _ in range(200)),
+            return_exceptions=True,
+        )
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 2
     assert fake.count(path=paths.CURRENT_WORKSPACE, status_code=401) == 0
+    assert fake.count_expired_token_requests() == 0
 
 
 async def test_refresh_happens_before_expiry_while_requests_keep_flowing() -> None:
-    async with FakeSynerise(token_lifetime=2.0, workflows_per_workspace=5) as fake:
-        async with ws_client(fake) as client:
-            session = client.token_session
-            assert session is not None
-            await get_current_workspace.asyncio(client=client)
-            first = session.token
-            # Inside the refresh window (the last fifth of the lifetime), still valid.
-            await asyncio.sleep(1.65)
-            await get_current_workspace.asyncio(client=client)  # served with the old token
-            await asyncio.sleep(0.1)  # the background refresh lands
-            assert session.token is not first
-            for _ in range(5):
-                await get_current_workspace.asyncio(client=client)
-    assert fake.count(path=paths.WORKSPACE_LOGIN) == 2
+    manual = ManualClock()
+    async with (
+        FakeSynerise(token_lifetime=100, workflows_per_workspace=5, clock=manual.wall) as fake,
+        ws_client(fake, clock=manual) as client,
+        asyncio.timeout(30),
+    ):
+        session = client.token_session
+        assert session is not None
+        await get_current_workspace.asyncio(client=client)
+        first = session.token
+        assert first is not None
+        # The early window (the last fifth of the lifetime): the token is still valid.
+        manual.advance(first.refresh_at - manual.now + 1)
+        assert manual.now < first.expires_at
+        # The fake holds the refresh's login in real time, so the request below provably
+        # runs while the refresh is in flight (real concurrency, not a timing guess).
+        fake.faults.delay(0.2, count=1, path=paths.WORKSPACE_LOGIN)
+        fake.requests.clear()
+        await get_current_workspace.asyncio(client=client)
+        [refresh] = _timing.refresh_tasks()
+        assert not refresh.done()
+        [early] = [r for r in fake.requests if r.path == paths.CURRENT_WORKSPACE]
+        assert (early.status_code, early.token_serial) == (200, 1)  # served with the old token
+        await _timing.until(
+            lambda: fake.count(path=paths.WORKSPACE_LOGIN) == 1, "the refreshing login"
+        )
+        assert not refresh.done()  # the login is still held: the refresh ran beside it
+        await refresh
+        second = session.token
+        assert second is not None and second is not first
+        await get_current_workspace.asyncio(client=client)
+        assert fake.requests[-1].token_serial == 2  # the next request has the new token
+
+        # The must window: the token has expired; a request waits for the new one.
+        manual.advance(second.expires_at - manual.now + 1)
+        fake.faults.delay(0.2, count=1, path=paths.WORKSPACE_LOGIN)
+        fake.requests.clear()
+        waiting = asyncio.create_task(get_current_workspace.asyncio(client=client))
+        await _timing.until(lambda: bool(fake.requests), "the renewing login")
+        assert [(r.path, r.status_code) for r in fake.requests] == [(paths.WORKSPACE_LOGIN, None)]
+        assert not waiting.done()  # nothing was sent with the expired token
+        assert (await waiting).selected
+        assert [(r.path, r.token_serial) for r in fake.requests] == [
+            (paths.WORKSPACE_LOGIN, None),
+            (paths.CURRENT_WORKSPACE, 3),
+        ]
     assert fake.count(status_code=401) == 0
+    assert fake.count_expired_token_requests() == 0
 
 
 async def test_revoked_token_means_one_relogin_and_one_retry(fake: FakeSynerise) -> None:
@@ -115,11 +159,13 @@ async def test_cancelling_the_task_that_started_the_refresh_serves_the_others(
     fake.faults.delay(0.3, count=1, path=paths.WORKSPACE_LOGIN)
     async with ws_client(fake) as client:
         starter = asyncio.create_task(get_current_workspace.asyncio(client=client))
-        await asyncio.sleep(0.05)  # the starter's login is in flight
+        # The delay holds the login in real time so the others can queue behind it.
+        await _timing.until(lambda: fake.count(path=paths.WORKSPACE_LOGIN) == 1, "the login")
         others = [
             asyncio.create_task(get_current_workspace.asyncio(client=client)) for _ in range(20)
         ]
-        await asyncio.sleep(0.05)
+        await _timing.settle()  # every other task waits on the starter's refresh
+        assert [r.status_code for r in fake.requests] == [None]  # the login is still held
         starter.cancel()
         results = await asyncio.gather(*others)
         with pytest.raises(asyncio.CancelledError):
@@ -141,14 +187,19 @@ async def test_encrypted_style_tokens_use_the_default_lifetime() -> None:
 
 
 async def test_encrypted_token_past_its_real_expiry_is_renewed_after_a_401() -> None:
+    manual = ManualClock()
     async with (
-        FakeSynerise(encrypted_tokens=True, token_lifetime=0.5, workflows_per_workspace=3) as fake,
-        ws_client(fake) as client,
+        FakeSynerise(
+            encrypted_tokens=True, token_lifetime=60, workflows_per_workspace=3, clock=manual.wall
+        ) as fake,
+        ws_client(fake, clock=manual) as client,
+        asyncio.timeout(30),
     ):  # default lifetime (600 s) is too long here
         await get_current_workspace.asyncio(client=client)
-        await asyncio.sleep(0.6)
+        manual.advance(61)  # expired for the server, not for the client
         assert (await get_current_workspace.asyncio(client=client)).selected
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 2
+    assert fake.count(path=paths.CURRENT_WORKSPACE, status_code=401) == 1
 
 
 async def test_server_clock_ahead_does_not_extend_the_token() -> None:

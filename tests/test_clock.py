@@ -7,6 +7,7 @@ import ast
 import asyncio
 from pathlib import Path
 
+import _timing
 import pytest
 
 import synerise_async
@@ -134,26 +135,22 @@ async def test_the_sessions_background_retry_waits_the_same_backoff() -> None:
         wall = manual.wall()
         return IssuedToken(value=f"t{calls}", expiration=wall + 100, created_ms=wall * 1000)
 
-    async def settle() -> None:
-        tasks = [t for t in asyncio.all_tasks() if "token refresh" in t.get_name()]
-        await asyncio.wait(tasks) if tasks else None
-
     session = TokenSession(fetch, config=config, name="test", clock=manual.clock)
     async with asyncio.timeout(10):
         first = await session.get_token()
         manual.advance(first.refresh_at - manual.now)  # the refresh window opens
         for failures in (1, 2):
             assert await session.get_token() is first
-            await settle()
+            await _timing.refreshes_done()
             assert calls == 1 + failures
             delay = backoff_delay(failures, config, manual.random)  # 0.25, then 0.5
             manual.advance(delay - 0.01)
             assert await session.get_token() is first  # within the backoff: no attempt
-            await settle()
+            await _timing.refreshes_done()
             assert calls == 1 + failures
             manual.advance(0.01)
         assert await session.get_token() is first  # past it: the third refresh works
-        await settle()
+        await _timing.refreshes_done()
         assert calls == 4
         assert (await session.get_token()).value == "t4"
 
@@ -165,3 +162,21 @@ def test_a_clock_is_frozen_and_defaults_to_the_real_sources() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         clock.sleep = asyncio.sleep  # type: ignore[misc]
     assert clock == synerise_async._clock.SYSTEM_CLOCK
+
+
+async def test_a_manual_clock_without_auto_advance_holds_sleeps_until_advanced() -> None:
+    manual = ManualClock(start=0.0, wall=100.0, auto_advance=False)
+    async with asyncio.timeout(5):
+        short = asyncio.create_task(manual.sleep(1.0))
+        long = asyncio.create_task(manual.sleep(3.0))
+        cancelled = asyncio.create_task(manual.sleep(2.0))
+        await asyncio.sleep(0)
+        assert manual.waiting == [1.0, 2.0, 3.0]
+        cancelled.cancel()
+        manual.advance(1.5)
+        await asyncio.sleep(0)
+        assert short.done() and not long.done()
+        assert manual.waiting == [1.5]  # the cancelled sleep is gone
+        manual.advance(1.5)
+        await long
+    assert (manual.now, manual.wall(), manual.sleeps) == (3.0, 103.0, [1.0, 3.0, 2.0])

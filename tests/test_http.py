@@ -1,14 +1,14 @@
-"""The request pipeline over real HTTP: retries, Retry-After, the shared cool-down,
-typed errors for bad bodies, and cancellation leaving nothing behind."""
+"""The request pipeline over real HTTP: retries, Retry-After (the shared cool-down is in
+tests/test_limits.py), typed errors for bad bodies, and cancellation leaving nothing behind."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import socket
-import time
 from urllib.parse import urlencode
 
+import _timing
 import attrs
 import pytest
 from _pool import Pool
@@ -20,6 +20,7 @@ from synerise_async import (
     APITimeoutError,
     BadRequestError,
     ClientConfig,
+    Clock,
     InternalServerError,
     RateLimitError,
     Request,
@@ -30,13 +31,17 @@ from synerise_async import (
 from synerise_async._http import _query, parse_retry_after
 from synerise_async.api.automation import list_workflows, stop_workflow
 from synerise_async.api.workspaces import get_current_workspace
-from synerise_async.testing import FakeSynerise
+from synerise_async.testing import FakeSynerise, ManualClock
 
 CURRENT = "/uauth/business-profile/current"
 
 
-def client_for(fake: FakeSynerise, config: ClientConfig) -> SyneriseClient:
-    return SyneriseClient(WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=config)
+def client_for(
+    fake: FakeSynerise, config: ClientConfig, manual: ManualClock | None = None
+) -> SyneriseClient:
+    clock = Clock() if manual is None else manual.clock
+    auth = WorkspaceAuth(fake.workspace.api_key)
+    return SyneriseClient(auth, base_url=fake.url, config=config, clock=clock)
 
 
 @pytest.mark.parametrize("status", [408, 500, 502, 503, 504])
@@ -127,21 +132,30 @@ async def test_timeout_is_typed(fake: FakeSynerise, fast: ClientConfig) -> None:
 
 
 async def test_retry_after_is_waited_out(fake: FakeSynerise, fast: ClientConfig) -> None:
-    fake.faults.rate_limit(count=1, retry_after=0.3, path=CURRENT)
-    async with client_for(fake, fast) as client:
+    manual = ManualClock()
+    fake.faults.rate_limit(count=1, retry_after=3, path=CURRENT)
+    async with client_for(fake, fast, manual) as client, asyncio.timeout(10):
         await get_current_workspace.asyncio(client=client)  # log in first
-        fake.faults.rate_limit(count=1, retry_after=0.3, path=CURRENT)
-        started = time.monotonic()
+        fake.faults.rate_limit(count=1, retry_after=3, path=CURRENT)
+        manual.sleeps.clear()
         response = await get_current_workspace.asyncio_detailed(client=client)
     assert response.attempts == 2
-    assert time.monotonic() - started >= 0.29
+    assert manual.sleeps == [3]  # the Retry-After, not a backoff
 
 
-async def test_retry_after_as_http_date(fake: FakeSynerise, fast: ClientConfig) -> None:
-    fake.faults.rate_limit(count=1, retry_after=0.5, http_date=True, path=CURRENT)
-    async with client_for(fake, fast) as client:
+async def test_retry_after_as_http_date(fast: ClientConfig) -> None:
+    manual = ManualClock(wall=1_700_000_000.25)  # the date is rounded up to a whole second
+    async with (
+        FakeSynerise(workflows_per_workspace=0, clock=manual.wall) as fake,
+        client_for(fake, fast, manual) as client,
+        asyncio.timeout(10),
+    ):
+        await get_current_workspace.asyncio(client=client)  # log in first
+        fake.faults.rate_limit(count=1, retry_after=5, http_date=True, path=CURRENT)
+        manual.sleeps.clear()
         response = await get_current_workspace.asyncio_detailed(client=client)
     assert response.attempts == 2
+    assert manual.sleeps == [pytest.approx(5.75)]  # until that date, on the wall clock
 
 
 async def test_retry_after_above_the_cap_raises(fake: FakeSynerise, fast: ClientConfig) -> None:
@@ -152,24 +166,6 @@ async def test_retry_after_above_the_cap_raises(fake: FakeSynerise, fast: Client
             await get_current_workspace.asyncio(client=client)
     assert info.value.retry_after == 30
     assert info.value.status_code == 429
-
-
-async def test_a_429_cools_down_the_whole_client(fake: FakeSynerise, fast: ClientConfig) -> None:
-    async with client_for(fake, fast) as client:
-        await get_current_workspace.asyncio(client=client)
-        fake.requests.clear()
-        fake.faults.rate_limit(count=1, retry_after=0.4, path=CURRENT)
-        first = asyncio.create_task(get_current_workspace.asyncio(client=client))
-        await asyncio.sleep(0.1)  # the 429 has arrived; now others start
-        others = [
-            asyncio.create_task(list_workflows.asyncio(client=client, limit=1)) for _ in range(5)
-        ]
-        await asyncio.gather(first, *others)
-    limited = [r for r in fake.requests if r.status_code == 429]
-    assert len(limited) == 1
-    later = [r for r in fake.requests if r.path != CURRENT]
-    # The other requests waited for the cool-down instead of hammering the server.
-    assert all(r.at >= limited[0].at + 0.35 for r in later)
 
 
 def test_parse_retry_after() -> None:
@@ -245,8 +241,11 @@ async def test_cancellation_leaves_no_connection_or_slot(
         tasks = [
             asyncio.create_task(get_current_workspace.asyncio(client=client)) for _ in range(20)
         ]
-        await asyncio.sleep(0.2)
         limiter = client.limiter
+        # The delay holds them at the server for real: every slot is taken.
+        await _timing.until(
+            lambda: fake.count(path=CURRENT) == 1 + fast.max_concurrency, "requests in flight"
+        )
         assert limiter.in_use == fast.max_concurrency
         for task in tasks:
             task.cancel()
@@ -266,10 +265,8 @@ async def test_the_connection_check_sees_a_connection_still_held(
     fake.faults.delay(5, path=CURRENT)
     async with asyncio.timeout(10):
         held = asyncio.create_task(pool.session.get(fake.url + CURRENT))
-        for _ in range(500):  # until it is in flight: taken from the pool, not given back
-            if fake.requests:
-                break
-            await asyncio.sleep(0.01)
+        # Until it is in flight: taken from the pool, not given back.
+        await _timing.until(lambda: bool(fake.requests), "the held request")
         with pytest.raises(AssertionError, match="still holds 1 connection"):
             await pool.assert_all_returned()
         held.cancel()

@@ -10,6 +10,7 @@ import logging
 import time
 import traceback
 
+import _timing
 import attrs
 import pytest
 
@@ -28,7 +29,7 @@ from synerise_async import (
 from synerise_async.api import _paths as paths
 from synerise_async.api.automation import get_workflow_statistics, list_workflows
 from synerise_async.api.workspaces import get_current_workspace
-from synerise_async.testing import FakeSynerise
+from synerise_async.testing import FakeSynerise, ManualClock
 
 FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
 STATS = "/automation-brain/diagrams/*"
@@ -50,9 +51,16 @@ def first_workflow(fake: FakeSynerise) -> str:
 async def test_queued_calls_never_send_an_expired_token() -> None:
     # One slot, 30 calls of 0.1 s each, 1 s tokens: most calls wait longer than a token
     # lives. A header taken before the wait (the old pipeline) sent ~20 expired tokens.
-    async with FakeSynerise(token_lifetime=1.0, workflows_per_workspace=3, latency=0.1) as fake:
+    manual = ManualClock()
+    async with FakeSynerise(
+        token_lifetime=1.0, workflows_per_workspace=3, clock=manual.wall
+    ) as fake:
         config = attrs.evolve(FAST, max_concurrency=1)
-        async with client_for(fake, config) as client, asyncio.timeout(30):
+        async with (
+            client_for(fake, config, clock=manual.clock) as client,
+            asyncio.timeout(30),
+            _timing.each_request_takes(fake, manual, 0.1),
+        ):
             diagram = first_workflow(fake)
             results = await asyncio.gather(
                 *(
@@ -62,17 +70,22 @@ async def test_queued_calls_never_send_an_expired_token() -> None:
                 return_exceptions=True,
             )
     assert [r for r in results if isinstance(r, BaseException)] == []
+    assert manual.now >= 1000 + 3.0  # the calls took three token lifetimes
     assert fake.count_expired_token_requests() == 0
     # A login per expiry, not one per waiting call.
     assert fake.count(path=paths.WORKSPACE_LOGIN) <= 6
 
 
 async def test_a_retry_after_longer_than_the_token_goes_out_with_a_fresh_token() -> None:
-    async with FakeSynerise(token_lifetime=1.0, workflows_per_workspace=3) as fake:
-        async with client_for(fake) as client, asyncio.timeout(10):
+    manual = ManualClock()
+    async with FakeSynerise(
+        token_lifetime=10, workflows_per_workspace=3, clock=manual.wall
+    ) as fake:
+        async with client_for(fake, clock=manual.clock) as client, asyncio.timeout(10):
             diagram = first_workflow(fake)
-            fake.faults.rate_limit(retry_after=1.2, path=STATS)
+            fake.faults.rate_limit(retry_after=12, path=STATS)
             await get_workflow_statistics.asyncio(client=client, diagram_id=diagram)
+    assert manual.sleeps == [12]  # the Retry-After, on the client's clock
     assert fake.count_expired_token_requests() == 0
     assert fake.count(path=paths.WORKSPACE_LOGIN) == 2
     assert fake.count(path=STATS) == 2
@@ -224,18 +237,22 @@ async def test_queued_calls_take_the_token_current_after_their_wait() -> None:
     # the session had dropped it (a revocation), spending their one renewal on it; at
     # the next revocation 9 of 10 calls failed with AuthenticationError.
     async with FakeSynerise(seed=1, workspaces=1, workflows_per_workspace=10) as fake:
-        fake.latency = 0.1
+        fake.latency = 0.02  # holds each call in real time, so a revocation lands mid-call
         config = attrs.evolve(FAST, max_concurrency=1)
         async with client_for(fake, config) as client, asyncio.timeout(30):
             ids = [str(w["diagramId"]) for w in fake.workflows()]
             await get_workflow_statistics.asyncio(client=client, diagram_id=ids[0])
+
+            def stats() -> int:
+                return fake.count(path="/automation-brain/diagrams/*")
+
             calls = asyncio.gather(
                 *(get_workflow_statistics.asyncio(client=client, diagram_id=d) for d in ids),
                 return_exceptions=True,
             )
-            await asyncio.sleep(0.15)
+            await _timing.until(lambda: stats() >= 3, "the second call")  # 1 before the gather
             fake.revoke_all_tokens()
-            await asyncio.sleep(0.6)
+            await _timing.until(lambda: stats() >= 9, "the seventh call")
             fake.revoke_all_tokens()
             results = await calls
     assert [r for r in results if isinstance(r, BaseException)] == []
@@ -251,9 +268,12 @@ async def test_a_login_step_refused_for_its_stale_token_starts_the_flow_again() 
         auth = UserAuth(fake.user.username, fake.user.password, workspace=ws)
         async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
             async with asyncio.timeout(10):
-                fake.faults.delay(0.3, path=paths.SELECT_WORKSPACE.format(workspace_uuid=ws))
+                # The delay holds the selection in real time: the revocation lands between
+                # the two login steps.
+                select = paths.SELECT_WORKSPACE.format(workspace_uuid=ws)
+                fake.faults.delay(0.1, path=select)
                 call = asyncio.create_task(list_workflows.asyncio(client=client))
-                await asyncio.sleep(0.15)
+                await _timing.until(lambda: fake.count(path=select) == 1, "the selection")
                 fake.revoke_all_tokens()
                 await call
                 await list_workflows.asyncio(client=client)

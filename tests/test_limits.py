@@ -14,14 +14,24 @@ import itertools
 import random
 from collections.abc import AsyncIterator
 
+import _timing
+import attrs
 import pytest
 
+from synerise_async import ClientConfig, SyneriseClient
 from synerise_async._limits import Limiter
+from synerise_async.api import _paths as paths
+from synerise_async.api.automation import list_workflows
+from synerise_async.api.workspaces import get_current_workspace
+from synerise_async.testing import FakeSynerise, ManualClock
 
 RATE = 10.0
 INTERVAL = 1 / RATE
 EPS = 1e-9
 WATCHDOG = 10.0  # seconds of real time; the tests themselves take milliseconds
+FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
+CURRENT = paths.CURRENT_WORKSPACE
+LIST = paths.LIST_WORKFLOWS
 
 
 class FakeTime:
@@ -360,3 +370,97 @@ async def test_cancellation_fuzz_leaves_the_limiter_consistent() -> None:
             await time.advance(INTERVAL)
             assert 10_000 in rec.started, seed
             await rec.finish()
+
+
+# --- through the client, over HTTP --------------------------------------------------
+#
+# The same promises end to end: ClientConfig(max_requests_per_second=...) and a real 429
+# with Retry-After from the fake server, the client and the server on one ManualClock
+# (the server's ``at`` is the manual wall clock), so the recorded sleeps and arrival
+# times prove the spacing and the shared cool-down without any real waiting.
+
+
+@contextlib.asynccontextmanager
+async def logged_in(
+    manual: ManualClock, config: ClientConfig = FAST, workflows: int = 0
+) -> AsyncIterator[tuple[FakeSynerise, SyneriseClient]]:
+    """A fake and a logged-in client on ``manual``, the request log cleared, in a watchdog."""
+    async with (
+        FakeSynerise(workflows_per_workspace=workflows, clock=manual.wall) as fake,
+        _timing.workspace_client(fake, manual, config) as client,
+        watchdog(),
+    ):
+        await get_current_workspace.asyncio(client=client)  # log in: its turn is taken
+        fake.requests.clear()
+        manual.sleeps.clear()
+        yield fake, client
+
+
+def arrivals(fake: FakeSynerise, path: str) -> list[float]:
+    return [r.at for r in fake.requests if r.path == path]
+
+
+async def test_the_client_spaces_a_burst_by_max_requests_per_second() -> None:
+    manual = ManualClock()
+    config = attrs.evolve(FAST, max_requests_per_second=RATE)
+    async with logged_in(manual, config) as (fake, client):
+        start = manual.wall()
+        await asyncio.gather(*(get_current_workspace.asyncio(client=client) for _ in range(8)))
+        # The k-th request of the burst waits its turn, k intervals after the login's.
+        assert arrivals(fake, CURRENT) == pytest.approx([start + k * INTERVAL for k in range(1, 9)])
+        assert manual.sleeps == pytest.approx([INTERVAL] * 8)  # only the head waits
+        manual.advance(5.0)  # idle: the next request goes at once
+        manual.sleeps.clear()
+        await get_current_workspace.asyncio(client=client)
+        assert manual.sleeps == []
+
+
+async def test_a_429_cools_down_every_request_of_the_client_on_its_clock() -> None:
+    manual = ManualClock(auto_advance=False)  # sleeps wait for advance(): overlaps show
+    async with logged_in(manual, workflows=3) as (fake, client):
+        fake.faults.rate_limit(count=1, retry_after=2, path=CURRENT)
+        first = asyncio.create_task(get_current_workspace.asyncio(client=client))
+        await _timing.until(lambda: bool(manual.waiting), "the 429's retry wait")
+        assert manual.waiting == pytest.approx([2.0])  # Retry-After, not a backoff
+        others = [
+            asyncio.create_task(list_workflows.asyncio(client=client, limit=1)) for _ in range(5)
+        ]
+        await _timing.settle()
+        # Nobody else was sent: the head of the queue waits out the same cool-down.
+        assert arrivals(fake, LIST) == []
+        assert manual.waiting == pytest.approx([2.0, 2.0])
+        manual.advance(1.5)
+        await _timing.settle()
+        assert arrivals(fake, LIST) == []
+        manual.advance(0.5)
+        await asyncio.gather(first, *others)
+    [limited] = [r for r in fake.requests if r.status_code == 429]
+    later = arrivals(fake, LIST) + arrivals(fake, CURRENT)[1:]
+    assert len(later) == 6
+    assert all(at >= limited.at + 2.0 for at in later)
+
+
+async def test_a_cancelled_turn_of_the_client_is_handed_to_the_next_request() -> None:
+    manual = ManualClock(auto_advance=False)
+    config = attrs.evolve(FAST, max_requests_per_second=1.0)
+    async with logged_in(manual, config) as (fake, client):
+        start = manual.wall()
+        head = asyncio.create_task(get_current_workspace.asyncio(client=client))
+        behind = [
+            asyncio.create_task(get_current_workspace.asyncio(client=client)) for _ in range(3)
+        ]
+        await _timing.settle()
+        assert manual.waiting == pytest.approx([1.0])  # the head waits, the rest queue
+        head.cancel()
+        await _timing.settle()
+        assert head.cancelled()
+        # The next one takes the cancelled turn: it waits what was left, not one more.
+        assert manual.waiting == pytest.approx([1.0])
+        for _ in range(3):
+            manual.advance(1.0)
+            await _timing.until(
+                lambda: bool(manual.waiting) or all(t.done() for t in behind), "a turn"
+            )
+        await asyncio.gather(*behind)
+        assert client.limiter.waiting == 0
+    assert arrivals(fake, CURRENT) == pytest.approx([start + 1.0, start + 2.0, start + 3.0])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import gc
 
+import _timing
 import attrs
 import pytest
 from hypothesis import given, settings
@@ -26,10 +27,14 @@ from synerise_async._exceptions import status_error
 
 
 class Source:
-    """Serves ``n`` integers in pages of ``limit``; records every fetch."""
+    """Serves ``n`` integers in pages of ``limit``; records every fetch.
 
-    def __init__(self, n: int, limit: int, *, meta: bool = True, delay: float = 0.0) -> None:
-        self.n, self.limit, self.meta, self.delay = n, limit, meta, delay
+    A fetch takes ``turns`` turns of the event loop: the other tasks run meanwhile, as
+    they would during a request, and no real time passes.
+    """
+
+    def __init__(self, n: int, limit: int, *, meta: bool = True, turns: int = 0) -> None:
+        self.n, self.limit, self.meta, self.turns = n, limit, meta, turns
         self.fetched: list[int] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -45,7 +50,7 @@ class Source:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            await asyncio.sleep(self.delay)
+            await _timing.settle(self.turns) if self.turns else await asyncio.sleep(0)
             if number in self.fail_on:
                 self.fail_on.discard(number)
                 raise APIConnectionError(request=RequestInfo("GET", f"/x?page={number}"))
@@ -65,6 +70,11 @@ class Source:
             self.in_flight -= 1
 
 
+def others() -> list[asyncio.Task[object]]:
+    """The tasks running beside this test's own."""
+    return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+
 async def collect(paginator: AsyncPaginator[int]) -> list[int]:
     return [item async for item in paginator.items()]
 
@@ -72,7 +82,7 @@ async def collect(paginator: AsyncPaginator[int]) -> list[int]:
 async def test_nothing_is_fetched_until_iteration() -> None:
     source = Source(100, 10)
     paginator = AsyncPaginator(source)
-    await asyncio.sleep(0.01)
+    await _timing.settle()
     assert source.fetched == []
     assert await collect(paginator) == list(range(100))
     assert source.fetched == list(range(1, 11))
@@ -83,7 +93,7 @@ async def test_lazy_one_request_per_page_pulled() -> None:
     pages = AsyncPaginator(source).pages()
     for k in range(1, 4):
         page = await pages.__anext__()
-        await asyncio.sleep(0.01)
+        await _timing.settle()
         assert page.page == k
         assert source.fetched == list(range(1, k + 1))
     await pages.aclose()
@@ -91,53 +101,59 @@ async def test_lazy_one_request_per_page_pulled() -> None:
 
 @pytest.mark.parametrize("prefetch", [1, 3, 8])
 async def test_prefetch_bound_is_never_exceeded_and_order_is_kept(prefetch: int) -> None:
-    source = Source(500, 10, delay=0.001)
+    source = Source(500, 10, turns=3)
     paginator = AsyncPaginator(source, prefetch=prefetch)
     seen = []
     async for page in paginator:
         seen.append(page.page)
-        await asyncio.sleep(0.002)
+        await _timing.settle(6)  # slower than a fetch: the prefetch fills up
     assert seen == list(range(1, 51))
     assert source.max_in_flight <= prefetch
     assert sorted(source.fetched) == list(range(1, 51))  # nothing fetched twice or past the end
 
 
 async def test_early_break_cancels_prefetched_pages() -> None:
-    source = Source(1000, 10, delay=0.05)
+    source = Source(1000, 10, turns=50)
     paginator = AsyncPaginator(source, prefetch=4)
     async for page in paginator:
         if page.page == 2:
+            assert others()  # prefetched pages are on their way
             break
     gc.collect()
-    await asyncio.sleep(0.01)
+    await _timing.settle()
     assert source.in_flight == 0
-    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+    assert others() == []
 
 
 async def test_aclose_cancels_at_once() -> None:
-    source = Source(1000, 10, delay=0.05)
+    source = Source(1000, 10, turns=50)
     async with AsyncPaginator(source, prefetch=4) as paginator:
         async for _ in paginator:
+            assert others()
             break
     assert source.in_flight == 0
 
 
 async def test_cancelling_the_walk_leaves_nothing_running() -> None:
-    source = Source(1000, 10, delay=0.01)
+    source = Source(1000, 10, turns=5)
+    busy = asyncio.Event()
 
     async def walk() -> None:
         async for _ in AsyncPaginator(source, prefetch=3):
-            await asyncio.sleep(1)
+            busy.set()
+            await asyncio.Event().wait()  # a consumer busy until cancelled
 
     task = asyncio.create_task(walk())
-    await asyncio.sleep(0.05)
+    await busy.wait()
+    await _timing.settle()
+    assert len(source.fetched) > 1  # the walk prefetched beyond its first page
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     gc.collect()
-    await asyncio.sleep(0.02)
+    await _timing.settle()
     assert source.in_flight == 0
-    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+    assert others() == []
 
 
 async def test_max_pages_and_max_items() -> None:
@@ -344,7 +360,7 @@ async def test_the_walk_stops_when_the_page_says_nothing_follows() -> None:
     assert pages == [1, 2]  # although the server's count says 10
     assert asked == [1, 2, 3, 4]
     assert source.fetched == [1, 2]  # pages 3 and 4 were cancelled unserved
-    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+    assert others() == []
 
 
 async def test_pages_in_flight_that_the_page_does_not_name_next_are_dropped() -> None:

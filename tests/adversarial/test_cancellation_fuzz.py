@@ -10,6 +10,7 @@ import warnings
 from collections import Counter
 from typing import Any
 
+import _timing
 import attrs
 from _adversarial import limiter_of, scaled, watchdog
 
@@ -113,11 +114,8 @@ async def fuzz(rng: random.Random) -> None:
             # A refresh started by a cancelled waiter may still be finishing, shielded.
             session = client.token_session
             assert session is not None
-            for _ in range(100):
-                leftover = client_tasks() - before
-                if not leftover:
-                    break
-                await asyncio.sleep(0.01)
+            await _timing.within(lambda: not client_tasks() - before, patience=1.0)
+            leftover = client_tasks() - before
             assert not leftover, f"tasks left running: {sorted(t.get_name() for t in leftover)}"
             limiter = limiter_of(client)
             assert (limiter.in_use, limiter.waiting) == (0, 0), "a limiter slot or turn was kept"

@@ -215,7 +215,7 @@ async def test_a_fault_storm_breaks_no_promise(
                             tally.call(ACTIONS[action](client=client, diagram_id=diagram))
                         )
                     )
-                    await asyncio.sleep(spacing)
+                    await asyncio.sleep(spacing)  # spread over the real-time storm
                 await asyncio.gather(*batch)
 
             await asyncio.gather(walker(), auditor(), caller(), caller(), poster())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import _timing
 import attrs
 import pytest
 from _adversarial import limiter_of, watchdog
@@ -21,7 +22,7 @@ from synerise_async import (
 from synerise_async.api import _paths as paths
 from synerise_async.api.automation import get_workflow_statistics, list_workflows
 from synerise_async.audit import audit_workflows
-from synerise_async.testing import FakeSynerise
+from synerise_async.testing import FakeSynerise, ManualClock
 
 LOGIN = paths.WORKSPACE_LOGIN
 STATISTICS = "/automation-brain/diagrams/*"  # every workflow's details
@@ -33,15 +34,18 @@ def diagram_ids(fake: FakeSynerise) -> list[str]:
 
 
 async def test_no_expired_token_is_sent_from_a_queue_longer_than_a_token_life() -> None:
-    # 30 calls through one slot at 0.2 s each take 6 s: three 2-second token lives.
-    async with FakeSynerise(seed=11, workspaces=1, workflows_per_workspace=30) as fake:
+    # 30 calls through one slot at 0.2 s each take 6 s: three 2-second token lives, on a
+    # clock the client and the fake share (each request moves it), so no real waiting.
+    manual = ManualClock()
+    async with FakeSynerise(
+        seed=11, workspaces=1, workflows_per_workspace=30, clock=manual.wall
+    ) as fake:
         fake.token_lifetime = 2
-        fake.latency = 0.2
         config = attrs.evolve(FAST, max_concurrency=1)
-        auth = WorkspaceAuth(fake.workspace.api_key)
         async with (
             watchdog(40, "30 queued calls"),
-            SyneriseClient(auth, base_url=fake.url, config=config) as client,
+            _timing.workspace_client(fake, manual, config) as client,
+            _timing.each_request_takes(fake, manual, 0.2),
         ):
             calls = [
                 get_workflow_statistics.asyncio(client=client, diagram_id=d)
@@ -87,20 +91,22 @@ async def test_many_waiters_share_one_refresh_under_a_revocation_storm() -> None
 
 
 async def test_a_429_retry_after_longer_than_the_token_life_resumes_with_a_fresh_token() -> None:
-    async with FakeSynerise(seed=13, workspaces=1, workflows_per_workspace=3) as fake:
+    manual = ManualClock()  # the client's and the fake's clock: the wait takes no real time
+    async with FakeSynerise(
+        seed=13, workspaces=1, workflows_per_workspace=3, clock=manual.wall
+    ) as fake:
         fake.token_lifetime = 1
         diagram = diagram_ids(fake)[0]
-        auth = WorkspaceAuth(fake.workspace.api_key)
         async with (
             watchdog(20, "a 1.5 s Retry-After"),
-            SyneriseClient(auth, base_url=fake.url, config=FAST) as client,
+            _timing.workspace_client(fake, manual, FAST) as client,
         ):
             await get_workflow_statistics.asyncio(client=client, diagram_id=diagram)
             fake.faults.rate_limit(count=1, retry_after=1.5, path=STATISTICS)
-            started = time.monotonic()
+            started = manual.now
             await get_workflow_statistics.asyncio(client=client, diagram_id=diagram)
-            waited = time.monotonic() - started
-        assert waited >= 1.4, f"the Retry-After of 1.5 s was not honoured ({waited:.2f}s)"
+            waited = manual.now - started
+        assert waited >= 1.5, f"the Retry-After of 1.5 s was not honoured ({waited:.2f}s)"
         assert fake.count_expired_token_requests() == 0, "the retry went out with an expired token"
         assert fake.count(path=LOGIN) >= 2
 
@@ -162,7 +168,8 @@ async def test_the_rate_limiter_is_free_at_once_after_200_cancelled_waiters() ->
                 )
                 for _ in range(200)
             ]
-            await asyncio.sleep(0.25)
+            # Real time here: the promise is that no waiter keeps a turn on the real clock.
+            await _timing.until(lambda: limiter_of(client).waiting >= 190, "the waiters queueing")
             for task in waiters:
                 task.cancel()
             await asyncio.wait(waiters)

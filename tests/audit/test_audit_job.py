@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import _timing
 import attrs
 import pytest
 
@@ -36,7 +37,7 @@ from synerise_async.audit import (
     _job,
     audit_workflows,
 )
-from synerise_async.testing import FakeSynerise, WorkspaceSpec
+from synerise_async.testing import FakeSynerise, ManualClock, WorkspaceSpec
 
 FAST = ClientConfig(backoff_base=0.01, backoff_cap=0.05)
 LIST = "/automation-brain/v2/diagrams"
@@ -56,14 +57,6 @@ def ids(fake: FakeSynerise, workspace: str | None = None) -> set[str]:
 async def collect(run: AuditRun) -> list[WorkflowAudit]:
     async with run:
         return [record async for record in run]
-
-
-async def eventually(condition: Callable[[], bool]) -> None:
-    for _ in range(2000):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("the condition never held")
 
 
 def audit_tasks() -> list[asyncio.Task[object]]:
@@ -314,11 +307,15 @@ async def test_deletions_that_shift_the_pages_are_caught_by_listing_again() -> N
 
 
 async def test_a_token_expiring_mid_audit_is_renewed() -> None:
+    manual = ManualClock()  # the client's and the fake's: each request takes 20 ms of it
     async with FakeSynerise(
-        seed=8, workspaces=1, workflows_per_workspace=150, latency=0.02, token_lifetime=1.5
+        seed=8, workspaces=1, workflows_per_workspace=150, token_lifetime=1.5, clock=manual.wall
     ) as fake:
-        auth = WorkspaceAuth(fake.workspace.api_key)
-        async with SyneriseClient(auth, base_url=fake.url, config=FAST) as client:
+        async with (
+            _timing.workspace_client(fake, manual, FAST) as client,
+            asyncio.timeout(60),
+            _timing.each_request_takes(fake, manual, 0.02),
+        ):
             records = await collect(audit_workflows(client, concurrency=4))
             session = client.token_session
             assert session is not None
@@ -413,7 +410,7 @@ async def test_aclose_while_a_worker_fails_still_ends_everything(
         run = audit_workflows(client, concurrency=4, page_size=10)
         first = await run.__anext__()
         fake.faults.error(401, count=10_000, path=STATS)
-        await eventually(lambda: fake.count(STATS, status_code=401) >= 1)
+        await _timing.until(lambda: fake.count(STATS, status_code=401) >= 1, "the audit's progress")
         await run.aclose()
     assert first.error is None
     assert not audit_tasks()
@@ -440,12 +437,16 @@ async def test_a_listing_that_keeps_failing_is_reported_and_the_audit_goes_on() 
                 # Pages 1-5 are in (prefetch 4); from page 6 on the listing fails, until
                 # the failure is reported. Selecting the second Workspace is slowed down
                 # meanwhile, so that its listing comes after the faults are gone.
-                await eventually(lambda: fake.count(LIST, status_code=200) >= 5)
+                await _timing.until(
+                    lambda: fake.count(LIST, status_code=200) >= 5, "the audit's progress"
+                )
                 fake.faults.delay(0.5, path="/uauth/auth/login/user/profile/*")
                 fake.faults.error(503, count=10_000, path=LIST)
 
                 async def clear_once_reported() -> None:
-                    await eventually(lambda: bool(run.progress.listing_failures))
+                    await _timing.until(
+                        lambda: bool(run.progress.listing_failures), "the audit's progress"
+                    )
                     fake.faults.clear()
 
                 clearing = asyncio.create_task(clear_once_reported())
@@ -599,7 +600,7 @@ async def test_cancelling_the_consumer_leaves_no_task(
             got.append(record)
 
     consumer = asyncio.create_task(consume())
-    await eventually(lambda: len(got) >= 5)
+    await _timing.until(lambda: len(got) >= 5, "the audit's progress")
     consumer.cancel()
     with pytest.raises(asyncio.CancelledError):
         await consumer
@@ -628,13 +629,14 @@ async def test_dropping_the_iterator_cancels_the_work(
     fake.latency = 0.01
     async for _ in audit_workflows(client):
         break
-    await eventually(lambda: not audit_tasks())
+    await _timing.until(lambda: not audit_tasks(), "the audit's progress")
 
 
 async def test_nothing_is_sent_before_iteration(fake: FakeSynerise, client: SyneriseClient) -> None:
     run = audit_workflows(client)
-    await asyncio.sleep(0.02)
-    assert fake.requests == []
+    await _timing.settle()
+    assert not audit_tasks()  # nothing was started...
+    assert fake.requests == []  # ...and nothing sent
     await run.aclose()
 
 

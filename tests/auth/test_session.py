@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import _timing
 import pytest
 
 from synerise_async import (
@@ -78,7 +79,7 @@ async def test_first_call_logs_in_once_for_many_waiters() -> None:
     source.gate = asyncio.Event()
     session = make(clock, source)
     waiters = [asyncio.create_task(session.get_token()) for _ in range(50)]
-    await asyncio.sleep(0.01)
+    await _timing.settle()
     source.gate.set()
     tokens = await asyncio.gather(*waiters)
     assert source.calls == 1
@@ -135,7 +136,7 @@ async def test_early_window_refreshes_in_background_and_keeps_serving_old_token(
     await asyncio.sleep(0)
     assert source.calls == 2  # one background refresh, not one per request
     source.gate.set()
-    await asyncio.sleep(0.01)
+    await _timing.refreshes_done()
     second = await session.get_token()
     assert second.value == "token-2"
     assert source.calls == 2
@@ -149,7 +150,7 @@ async def test_must_window_waits_for_the_single_refresh() -> None:
     clock.now += 200  # expired
     source.gate = asyncio.Event()
     waiters = [asyncio.create_task(session.get_token()) for _ in range(200)]
-    await asyncio.sleep(0.01)
+    await _timing.settle()
     assert not any(w.done() for w in waiters)
     source.gate.set()
     tokens = await asyncio.gather(*waiters)
@@ -183,13 +184,13 @@ async def test_failed_refresh_keeps_the_valid_token_and_retries_later() -> None:
     clock.now += 85
     source.failures = [_server_error()]
     assert await session.get_token() is first
-    await asyncio.sleep(0.01)  # the background refresh failed
+    await _timing.refreshes_done()  # the background refresh failed
     assert source.calls == 2
     assert await session.get_token() is first  # within the backoff: no new attempt
     assert source.calls == 2
     clock.now += 1  # past the backoff, still valid
     assert await session.get_token() is first
-    await asyncio.sleep(0.01)
+    await _timing.refreshes_done()
     assert source.calls == 3
     assert (await session.get_token()).value == "token-3"
 
@@ -255,11 +256,11 @@ async def test_a_refused_background_refresh_keeps_serving_the_valid_token() -> N
     clock.now += 85  # early window
     source.failures = [_refused(403)]
     assert await session.get_token() is first
-    await asyncio.sleep(0.01)
+    await _timing.refreshes_done()
     assert source.calls == 2
     clock.now += 5  # past the background retry delay, but within the back-off
     assert await session.get_token() is first
-    await asyncio.sleep(0.01)
+    await _timing.refreshes_done()
     assert source.calls == 2  # the refused credentials were not sent again
     clock.now += 20  # expired, still within the back-off
     with pytest.raises(LoginRefusedError):
@@ -329,7 +330,7 @@ async def test_a_stale_cancelling_count_does_not_turn_aclose_into_a_cancellation
 
     async with asyncio.timeout(5):
         task = asyncio.create_task(waiter())
-        await asyncio.sleep(0.01)
+        await _timing.settle()
         await session.aclose()
         with pytest.raises(ClientStateError, match="closed during a token refresh"):
             await task
@@ -384,7 +385,7 @@ async def test_aclose_cancels_a_refresh_in_flight() -> None:
     source.gate = asyncio.Event()
     session = make(clock, source)
     waiter = asyncio.create_task(session.get_token())
-    await asyncio.sleep(0.01)  # the refresh is in flight, held at the gate
+    await _timing.settle()  # the refresh is in flight, held at the gate
     await session.aclose()
     # The waiter was not cancelled itself: it gets a typed error, not a CancelledError.
     with pytest.raises(ClientStateError, match="closed during a token refresh"):

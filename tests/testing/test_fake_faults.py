@@ -7,6 +7,7 @@ import base64
 import email.utils
 import time
 
+import _timing
 import aiohttp
 import pytest
 
@@ -231,7 +232,7 @@ async def test_close_while_a_request_is_delayed() -> None:
                 await response.read()
 
         task = asyncio.create_task(call())
-        await asyncio.sleep(0.1)
+        await _timing.until(lambda: fake.count(LIST) == 1, "the request")  # held 30 s
         started = time.perf_counter()
         await fake.close()
         assert time.perf_counter() - started < 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import _timing
 import attrs
 import pytest
 
@@ -102,11 +103,11 @@ async def test_requests_record_expired_and_revoked_tokens(api, fake: FakeSyneris
 async def test_expiry_is_judged_on_arrival(api, fake: FakeSynerise) -> None:
     # The token was valid when the request came in; it expired while the fake sat on it.
     token = await api.workspace_token()
-    fake.faults.delay(0.5)
+    fake.faults.delay(0.3)  # holds the request in real time while the clock moves
     async with asyncio.timeout(10):
         call = asyncio.create_task(api.get(LIST, token=token))
-        await asyncio.sleep(0.1)
-        assert fake.count(LIST) == 1  # arrived, and is being delayed
+        await _timing.until(lambda: fake.count(LIST) == 1, "the request")
+        assert fake.requests[-1].status_code is None  # arrived, and is being delayed
         fake.shift_clock(61)
         reply = await call
     assert reply.status == 401

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 from typing import Any
 
+import _timing
 import attrs
 import pytest
 from _pool import Pool
@@ -43,7 +44,7 @@ from synerise_async import (
 )
 from synerise_async.api.automation import list_workflows, list_workflows_v1
 from synerise_async.models.automation import Workflow
-from synerise_async.testing import FakeSynerise
+from synerise_async.testing import FakeSynerise, ManualClock
 
 V1 = "/automation-brain/diagrams"
 V2 = "/automation-brain/v2/diagrams"
@@ -69,10 +70,9 @@ def stray_tasks() -> list[asyncio.Task[Any]]:
 
 
 async def settle() -> None:
-    """Let dropped walks be collected and cancelled fetches finish."""
+    """Let dropped walks be collected and cancelled fetches finish (at most ~2 s)."""
     gc.collect()
-    for _ in range(10):
-        await asyncio.sleep(0.01)
+    await _timing.within(lambda: not stray_tasks(), patience=2.0)
 
 
 def ids(workflows: list[Workflow]) -> list[str]:
@@ -81,15 +81,6 @@ def ids(workflows: list[Workflow]) -> list[str]:
 
 def pages_asked(fake: FakeSynerise, path: str = V2) -> list[int]:
     return [int(r.query["page"]) for r in fake.requests if r.path == path]
-
-
-async def wait_for(condition: Callable[[], bool]) -> None:
-    """Poll ``condition`` (the fake's request log has no event to wait on), at most ~2 s."""
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.002)
-    raise AssertionError("condition not reached in time")
 
 
 @contextlib.asynccontextmanager
@@ -101,7 +92,7 @@ async def in_flight_peak(fake: FakeSynerise, path: str = V2) -> AsyncIterator[li
         while True:
             busy = sum(1 for r in fake.requests if r.path == path and r.status_code is None)
             peak[0] = max(peak[0], busy)
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(0.001)  # a sampler of real concurrency: real time
 
     sampler = asyncio.create_task(sample())
     try:
@@ -119,8 +110,9 @@ async def test_nothing_is_sent_until_iteration(
     fake: FakeSynerise, client: SyneriseClient, expected_ids: list[str]
 ) -> None:
     paginator = list_workflows.paginate(client=client, limit=10, prefetch=3)
-    await asyncio.sleep(0.05)
-    assert fake.count() == 0  # not even the login
+    await _timing.settle()
+    assert stray_tasks() == []  # nothing was started...
+    assert fake.count() == 0  # ...and nothing sent, not even the login
     assert ids([w async for w in paginator.items()]) == expected_ids
 
 
@@ -128,12 +120,14 @@ async def test_k_pages_pulled_are_k_requests(fake: FakeSynerise, client: Syneris
     walk = list_workflows.paginate(client=client, limit=10).pages()
     for k in range(1, 5):
         page = await anext(walk)
-        await asyncio.sleep(0.03)  # room for any eager fetch to show up
+        await _timing.settle()
+        assert stray_tasks() == []  # no eager fetch was started
         assert page.page == k
         assert fake.count(path=V2) == k
         assert pages_asked(fake) == list(range(1, k + 1))
     await walk.aclose()
-    await asyncio.sleep(0.03)
+    await _timing.settle()
+    assert stray_tasks() == []
     assert fake.count(path=V2) == 4
     with pytest.raises(StopAsyncIteration):
         await anext(walk)
@@ -192,8 +186,11 @@ async def test_the_prefetch_bound_is_never_exceeded(
             seen.extend(page.items)
             assert fake.count(path=V2) <= page.page + prefetch
             window = min(page.page + prefetch, 6)
-            await wait_for(lambda w=window: fake.count(path=V2) >= w)  # a slow consumer...
-            await asyncio.sleep(0.01)
+            await _timing.until(
+                lambda w=window: fake.count(path=V2) >= w, "the page requests"
+            )  # a slow consumer...
+            await _timing.settle()
+            assert client.limiter.in_use + client.limiter.waiting <= prefetch
             assert fake.count(path=V2) == window  # ...lets the window fill, never more
     assert ids(seen) == expected_ids
     assert fake.count(path=V2) == 6  # never a speculative request past the last page
@@ -217,13 +214,13 @@ async def test_breaking_out_leaves_no_task_and_no_connection(
         async for index, _ in _enumerate(paginator.items()):
             if index == 6:  # on page 2
                 fake.faults.delay(5.0, count=20, path=V2)  # the prefetched pages hang
-                await wait_for(lambda: fake.count(path=V2) >= 4)
+                await _timing.until(lambda: fake.count(path=V2) >= 4, "the page requests")
                 break
     else:
         async for page in paginator:
             if page.page == 2:
                 fake.faults.delay(5.0, count=20, path=V2)
-                await wait_for(lambda: fake.count(path=V2) >= 4)
+                await _timing.until(lambda: fake.count(path=V2) >= 4, "the page requests")
                 break
     started = time.monotonic()
     await settle()
@@ -254,7 +251,7 @@ async def test_cancelling_while_a_page_is_awaited(
             pass
 
     task = asyncio.create_task(walk())
-    await wait_for(lambda: fake.count(path=V2) == 1)
+    await _timing.until(lambda: fake.count(path=V2) == 1, "the page requests")
     started = time.monotonic()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -277,11 +274,11 @@ async def test_cancelling_while_holding_a_page_with_prefetch_in_flight(
         async for _ in list_workflows.paginate(client=client, limit=10, prefetch=3):
             fake.faults.delay(5.0, count=20, path=V2)  # pages 2-4 hang on the server
             holding.set()
-            await asyncio.sleep(10)
+            await asyncio.Event().wait()  # a consumer busy until cancelled
 
     task = asyncio.create_task(walk())
     await holding.wait()
-    await wait_for(lambda: fake.count(path=V2) == 4)
+    await _timing.until(lambda: fake.count(path=V2) == 4, "the page requests")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -299,7 +296,7 @@ async def test_aclose_cancels_the_prefetched_pages_at_once(
         walk = paginator.pages()
         first = await anext(walk)
         fake.faults.delay(5.0, count=20, path=V2)
-        await wait_for(lambda: fake.count(path=V2) == 4)
+        await _timing.until(lambda: fake.count(path=V2) == 4, "the page requests")
     # No gc, no sleeping: `async with` (aclose) waited for the cancelled fetches.
     assert stray_tasks() == []
     await pool.assert_all_returned()
@@ -329,7 +326,9 @@ async def test_aclose_from_another_task_ends_the_walk_being_iterated(
                 got.append(page.page)
 
     consumer = asyncio.create_task(consume())
-    await wait_for(lambda: fake.count(path=V2) == 3)  # holding page 1, pages 2-3 in flight
+    await _timing.until(
+        lambda: fake.count(path=V2) == 3, "the page requests"
+    )  # holding page 1, pages 2-3 in flight
     await paginator.aclose()
     await asyncio.wait_for(consumer, 2.0)  # ends normally, without an error
     assert got[:1] in ([1], [0])
@@ -362,7 +361,7 @@ async def test_aclose_from_another_task_ends_a_walk_whose_task_has_a_stale_cance
             got.append(page.page)
 
     consumer = asyncio.create_task(consume())
-    await wait_for(lambda: fake.count(path=V2) == 3)
+    await _timing.until(lambda: fake.count(path=V2) == 3, "the page requests")
     await paginator.aclose()
     await asyncio.wait_for(consumer, 2.0)  # ends normally, not cancelled
     assert got == [1]
@@ -381,7 +380,8 @@ async def test_max_pages(
     ]
     assert [p.page for p in pages] == [1, 2]
     assert ids([w for p in pages for w in p.items]) == expected_ids[:20]
-    await asyncio.sleep(0.02)
+    await _timing.settle()
+    assert stray_tasks() == []
     assert pages_asked(fake) == [1, 2]  # the prefetch window stops at max_pages
 
 
@@ -650,7 +650,9 @@ async def test_a_429_that_ends_a_walk_is_caught_as_a_rate_limit_error_with_resum
             async for page in list_workflows.paginate(client=client, limit=10, prefetch=1):
                 got.extend(ids(list(page.items)))
                 if page.page == 2:
-                    await wait_for(lambda: fake.count(path=V2) == 3)  # page 3 is served
+                    await _timing.until(
+                        lambda: fake.count(path=V2) == 3, "the page requests"
+                    )  # page 3 is served
                     fake.faults.rate_limit(retry_after=30, path=V2)  # page 4 is refused
         except RateLimitError as exc:  # the class users catch around a single call
             caught = exc
@@ -706,7 +708,9 @@ async def test_a_revoked_token_mid_walk_is_renewed_once(
     async for page in list_workflows.paginate(client=client, limit=10, prefetch=1):
         got.extend(ids(list(page.items)))
         if page.page == 2:
-            await wait_for(lambda: fake.count(path=V2) == 3)  # the prefetched page 3 is served
+            await _timing.until(
+                lambda: fake.count(path=V2) == 3, "the page requests"
+            )  # the prefetched page 3 is served
             fake.revoke_all_tokens()
     assert got == expected_ids
     assert fake.count(path=LOGIN) == 2
@@ -749,21 +753,19 @@ async def test_an_undecodable_page_stops_the_walk_with_a_resume_page(
 async def test_a_walk_across_token_expiry(
     fast_config: ClientConfig, order_of: Callable[[list[dict[str, Any]]], list[str]]
 ) -> None:
+    manual = ManualClock()  # the client's and the server's clock: no real waiting
     async with FakeSynerise(
-        seed=3, workspaces=1, workflows_per_workspace=30, token_lifetime=1.0
+        seed=3, workspaces=1, workflows_per_workspace=30, token_lifetime=10, clock=manual.wall
     ) as fake:
-        fake.token_lifetime = 1.0
         expected = order_of(fake.workflows())
-        async with SyneriseClient(
-            WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=fast_config
-        ) as client:
+        async with (
+            _timing.workspace_client(fake, manual, fast_config) as client,
+            asyncio.timeout(30),
+        ):
             got: list[str] = []
-            started = time.monotonic()
             async for page in list_workflows.paginate(client=client, limit=4, prefetch=1):
                 got.extend(ids(list(page.items)))
-                await asyncio.sleep(0.3)  # slow: the walk outlives several tokens
-            elapsed = time.monotonic() - started
-    assert elapsed > 2.0
+                manual.advance(6)  # slow: the walk outlives several tokens
     assert got == expected  # every item exactly once, in server order
     assert fake.count(path=LOGIN) >= 3  # renewed along the way
     assert fake.count(path=V2, status_code=200) == 8
