@@ -438,6 +438,10 @@ def status_error(
         cls = _BY_STATUS.get(status_code, APIStatusError)
     detail = body.summary() if body is not None else ""
     message = f"HTTP {status_code}" + (f": {detail}" if detail else "")
+    if status_code == 407:  # the proxy's answer, not the API's
+        message += (
+            "; the proxy refused its credentials (check the user and password of the proxy URL)"
+        )
     needs: dict[str, Any] = {}
     if cls is RateLimitError:
         needs = {"retry_after": retry_after}

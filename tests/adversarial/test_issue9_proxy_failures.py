@@ -84,11 +84,6 @@ async def test_a_proxy_that_drops_the_connection_is_named(fake: FakeSynerise) ->
         assert f"proxy 127.0.0.1:{port}" in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 review: a proxy's 407 is a bare 'HTTP 407', not 'the proxy refused "
-    "its credentials' naming the proxy",
-)
 async def test_a_proxy_refusing_its_credentials_says_so(fake: FakeSynerise) -> None:
     async for port in _serve(_refuse_credentials):
         proxy = f"http://user:{PASSWORD}@127.0.0.1:{port}"
