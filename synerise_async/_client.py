@@ -18,7 +18,7 @@ from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
 from ._clock import SYSTEM_CLOCK, Clock
-from ._config import DEFAULT_BASE_URL, REGIONS, ClientConfig
+from ._config import DEFAULT_BASE_URL, REGIONS, ClientConfig, shown_proxy
 from ._exceptions import ClientStateError, InvalidArgumentError
 from ._http import Authorizer, ClientStats, Pipeline, Request
 from ._limits import Limiter
@@ -81,6 +81,7 @@ class _Shared:
     owns_session: bool
     limiter: Limiter
     stats: ClientStats
+    proxy: str | URL | None = None  # the proxy a session the client opened goes through
 
 
 class SyneriseClient:
@@ -175,6 +176,7 @@ class SyneriseClient:
         if self._pipeline is not None:
             return
         loop = asyncio.get_running_loop()
+        proxy: str | URL | None = None
         if self._given_session is not None:
             session, owns = self._given_session, False
         else:
@@ -191,7 +193,7 @@ class SyneriseClient:
             clock=self.clock.monotonic,
             sleep=self.clock.sleep,
         )
-        self._start(_Shared(loop, session, owns, limiter, ClientStats()))
+        self._start(_Shared(loop, session, owns, limiter, ClientStats(), proxy))
 
     async def _proxy(self) -> str | URL | None:
         """The proxy for ``base_url``: ``config.proxy``, else (``trust_env``) the one the
@@ -199,11 +201,18 @@ class SyneriseClient:
         rules), read when the client opens."""
         if self.config.proxy is not None or not self.config.trust_env:
             return self.config.proxy
+        url = URL(self.base_url)
         try:
             # In a thread, as aiohttp does: the system's proxy settings may be read from disk.
-            proxy, auth = await asyncio.to_thread(get_env_proxy_for_url, URL(self.base_url))
+            proxy, auth = await asyncio.to_thread(get_env_proxy_for_url, url)
         except LookupError:  # no proxy for this URL, or NO_PROXY exempts its host
             return None
+        except ValueError:  # not shown: the value may hold a password
+            raise InvalidArgumentError(
+                f"${url.scheme.upper()}_PROXY",
+                "is not a URL that can be read (the value is not shown); percent-encode a "
+                "'/', '#' or '?' in its password",
+            ) from None
         if auth is None:
             return proxy
         # Credentials go back into the URL, as with config.proxy (aiohttp's proxy_auth
@@ -219,6 +228,7 @@ class SyneriseClient:
             limiter=shared.limiter,
             clock=self.clock,
             stats=shared.stats,
+            proxy=None if shared.proxy is None else shown_proxy(shared.proxy),
         )
         self._authorizer = self._make_authorizer()
         self._pipeline.authorizer = self._authorizer

@@ -287,8 +287,11 @@ class Pipeline:
         authorizer: Authorizer | None = None,
         clock: Clock = SYSTEM_CLOCK,
         stats: ClientStats | None = None,
+        proxy: str | None = None,
     ) -> None:
         self._session = session
+        #: The proxy the session goes through, as it may be shown (no credentials).
+        self._proxy = proxy.partition("://")[2] if proxy else None
         self._base_url = base_url.rstrip("/")
         self._config = config
         self._limiter = limiter
@@ -600,7 +603,7 @@ class Pipeline:
                 content = await response.read()
                 status, resp_headers = response.status, response.headers
         except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
-            failure, cause = _connection_failure(exc, info, attempt)
+            failure, cause = _connection_failure(exc, info, attempt, self._proxy)
         if failure is not None:
             # Raised outside the handler: ``__context__`` does not keep aiohttp's exception.
             raise failure from cause
@@ -667,7 +670,7 @@ def _query(params: Mapping[str, str]) -> str:
 
 
 def _connection_failure(
-    exc: Exception, info: RequestInfo, attempt: int
+    exc: Exception, info: RequestInfo, attempt: int, proxy: str | None = None
 ) -> tuple[APIConnectionError, BaseException | None]:
     """The SDK's error for an attempt that got no response, and the exception to keep as
     its ``__cause__``.
@@ -676,6 +679,7 @@ def _connection_failure(
     its text says: a connector error keeps the connection key (with the proxy's
     credentials), a response error the request's headers (the Authorization among them).
     A ``ValueError`` raised while building the request may quote a header value: none.
+    ``proxy`` (host and port) names the proxy the connection went through.
     """
     if isinstance(exc, TimeoutError):
         sent = not isinstance(exc, aiohttp.ConnectionTimeoutError)
@@ -693,7 +697,8 @@ def _connection_failure(
         return APIConnectionError(message, request=info, attempts=attempt, sent=False), os_error
     if isinstance(exc, aiohttp.ClientError):
         cause = exc.__cause__ if isinstance(exc, aiohttp.ClientResponseError) else exc
-        message = f"Connection error: {type(exc).__name__}"
+        via = f" through the proxy {proxy}" if proxy else ""
+        message = f"Connection error{via}: {type(exc).__name__}"
         return APIConnectionError(message, request=info, attempts=attempt), cause
     # aiohttp refuses to build the request (a header value with a control character,
     # say): nothing was sent. Arguments are checked before this, so this is a last guard

@@ -1,14 +1,10 @@
 """Issue 9 review, item 11: a proxy that fails says it was the proxy, typed, without its
-credentials; an unreadable proxy variable is a typed, unretried error naming it.
-
-These findings are in ``synerise_async/_http.py`` (its connection-failure mapping), left to
-the pipeline's owner: each is a strict xfail describing the fix.
-"""
+credentials; an unreadable proxy variable is an argument error naming it, raised when the
+client opens, before anything is sent."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -18,6 +14,7 @@ from synerise_async import (
     APIConnectionError,
     APIStatusError,
     ClientConfig,
+    InvalidArgumentError,
     SyneriseClient,
     SyneriseError,
     TokenAuth,
@@ -70,11 +67,6 @@ async def _fail_through(fake: FakeSynerise, config: ClientConfig) -> SyneriseErr
     return caught.value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 review: _http's mapping does not say a dropped connection came "
-    "through the proxy (message: 'Connection error: ServerDisconnectedError')",
-)
 async def test_a_proxy_that_drops_the_connection_is_named(fake: FakeSynerise) -> None:
     async for port in _serve(_drop):
         proxy = f"http://user:{PASSWORD}@127.0.0.1:{port}"
@@ -94,21 +86,19 @@ async def test_a_proxy_refusing_its_credentials_says_so(fake: FakeSynerise) -> N
         assert "proxy" in str(error).lower()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 review: an unreadable $HTTPS_PROXY (a password with an unencoded '/') "
-    "is retried as 'ValueError while building it' and never names the variable",
-)
 async def test_an_unreadable_proxy_variable_is_named_and_not_retried(
     fake: FakeSynerise, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A bad setting is an argument error when the client opens, naming the variable,
+    # never its value; nothing is sent.
     bad = f"http://user:{PASSWORD[:4]}/{PASSWORD[4:]}@127.0.0.1:9"
     monkeypatch.setenv("HTTP_PROXY", bad)
     monkeypatch.setenv("HTTPS_PROXY", bad)
-    started = time.monotonic()
-    error = await _fail_through(fake, QUICK)
-    assert isinstance(error, APIConnectionError)
-    assert PASSWORD[:4] not in _everything_shown(error)
-    assert error.attempts == 1  # building fails alike every time
-    assert "HTTP_PROXY" in str(error) or "proxy" in str(error).lower()
-    assert time.monotonic() - started < DEADLINE
+    async with asyncio.timeout(DEADLINE):
+        with pytest.raises(InvalidArgumentError) as caught:
+            async with SyneriseClient(TokenAuth("opaque-token"), base_url=fake.url, config=QUICK):
+                pass
+    assert "$HTTP_PROXY" in str(caught.value)
+    assert PASSWORD[:4] not in _everything_shown(caught.value)
+    assert PASSWORD[4:] not in _everything_shown(caught.value)
+    assert fake.requests == []
