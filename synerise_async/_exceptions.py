@@ -41,6 +41,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 import attrs
+from multidict import CIMultiDict
 
 from ._types import RequestInfo
 
@@ -160,7 +161,31 @@ class ErrorBody:
 
 
 class SyneriseError(Exception):
-    """Root of every error the SDK raises on purpose."""
+    """Root of every error the SDK raises on purpose.
+
+    Every error can be copied (``copy.copy``, ``copy.deepcopy``) and pickled (to cross a
+    process): it is rebuilt from its ``args``, attributes and notes without calling its
+    constructor, whose fields are keyword-only.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = dict(vars(self))
+        headers = state.get("headers")
+        if headers is not None and not isinstance(headers, dict):
+            # aiohttp's read-only CIMultiDictProxy can be neither pickled nor copied.
+            state["headers"] = CIMultiDict(headers)
+        return (
+            _rebuild,
+            (_page_error_of.get(type(self), type(self)), self.args, type(self) in _page_error_of),
+            state,
+        )
+
+
+def _rebuild(cls: type[SyneriseError], args: tuple[Any, ...], walk: bool) -> SyneriseError:
+    """An error of ``cls`` (its walk's class when ``walk``) with ``args``, its attributes
+    to be restored by pickle's ``__setstate__``: the inverse of ``SyneriseError.__reduce__``."""
+    made = _page_error_class(cls) if walk else cls
+    return made.__new__(made, *args)
 
 
 class PageError(SyneriseError):
@@ -190,6 +215,8 @@ class PageError(SyneriseError):
 
 #: One walk-error class per error class, made on its first failed walk.
 _PAGE_ERROR_CLASSES: dict[type[SyneriseError], type[PageError]] = {}
+#: The other way: the error class each walk-error class was made for (pickled by it).
+_page_error_of: dict[type[SyneriseError], type[SyneriseError]] = {}
 
 
 def _page_error_class(cls: type[SyneriseError]) -> type[PageError]:
@@ -204,6 +231,7 @@ def _page_error_class(cls: type[SyneriseError]) -> type[PageError]:
         }
         made = cast("type[PageError]", type(cls.__name__, (PageError, cls), namespace))
         _PAGE_ERROR_CLASSES[cls] = made
+        _page_error_of[made] = cls
     return made
 
 
