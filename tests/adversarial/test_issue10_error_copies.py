@@ -26,11 +26,8 @@ HEADERS = multidict.CIMultiDictProxy(multidict.CIMultiDict([("Retry-After", "3")
 def _errors() -> list[s.SyneriseError]:
     body = ErrorBody(message="nope", status_code=404)
     made: list[s.SyneriseError] = [
-        status_code_error
-        for status_code_error in (
-            status_error(code, request=REQUEST, body=body, headers=HEADERS, attempts=2)
-            for code in (400, 401, 403, 404, 409, 418, 429, 500)
-        )
+        status_error(code, request=REQUEST, body=body, headers=HEADERS, attempts=2)
+        for code in (400, 401, 403, 404, 409, 418, 429, 500)
     ]
     made += [
         status_error(429, request=REQUEST, body=None, retry_after=2.5),
