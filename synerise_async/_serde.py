@@ -50,6 +50,7 @@ import datetime as dt
 import enum
 import gc
 import json
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -136,19 +137,30 @@ def _structure_str(value: Any, _: type) -> str:
     raise TypeError(f"expected a str, got {_kind(value)}")
 
 
+#: A string holding an integer, or a number: ASCII digits, a sign, no spaces or ``_``.
+_INTEGER_TEXT = re.compile(r"[-+]?[0-9]+").fullmatch
+_NUMBER_TEXT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?").fullmatch
+
+
 def _structure_int(value: Any, _: type) -> int:
     if value.__class__ is int:
         return value
     if value.__class__ is float and value.is_integer():
         return int(value)
     if value.__class__ is str:
-        return int(value)  # a ValueError if it holds no integer
+        if _INTEGER_TEXT(value) is None:  # not ``int()``'s "1_000", " 12 " or "١٢"
+            raise ValueError("expected an int, got a str holding no integer")
+        return int(value)
     raise TypeError(f"expected an int, got {_kind(value)}")
 
 
 def _structure_float(value: Any, _: type) -> float:
-    if value.__class__ is float or value.__class__ is int or value.__class__ is str:
-        return float(value)  # a ValueError for a string holding no number
+    if value.__class__ is float or value.__class__ is int:
+        return float(value)
+    if value.__class__ is str:
+        if _NUMBER_TEXT(value) is None:  # not ``float()``'s "nan", "inf", "1_0" or " 1 "
+            raise ValueError("expected a float, got a str holding no number")
+        return float(value)
     raise TypeError(f"expected a float, got {_kind(value)}")
 
 
@@ -175,7 +187,7 @@ def _structure_datetime(value: Any, _: type) -> dt.datetime:
         return _fromtimestamp(value / 1000, _UTC)
     if value.__class__ is str:
         parsed = _fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+        return parsed.astimezone(_UTC) if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
     raise TypeError(f"expected epoch seconds or an ISO-8601 string, got {_kind(value)}")
 
 
