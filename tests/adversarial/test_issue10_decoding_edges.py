@@ -37,7 +37,9 @@ def test_an_iso_datetime_is_in_utc_whatever_its_offset(text: str, expected: dt.d
 
 
 @pytest.mark.timeout(30)
-@pytest.mark.parametrize("text", ["1_000", " 12 ", "12\n", "\u0661\u0662", "\uff11\uff12", "0x10", ""])
+@pytest.mark.parametrize(
+    "text", ["1_000", " 12 ", "12\n", "\u0661\u0662", "\uff11\uff12", "0x10", ""]
+)
 def test_an_int_field_refuses_a_string_that_is_no_json_integer(text: str) -> None:
     with pytest.raises(cattrs.BaseValidationError):
         structure({"started": text}, WorkflowStatistics)
@@ -50,7 +52,9 @@ def test_an_int_field_takes_a_string_holding_an_integer(text: str, value: int) -
 
 
 @pytest.mark.timeout(30)
-@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-Infinity", "1_0.5", " 1.5 ", "\u0661.\u0665"])
+@pytest.mark.parametrize(
+    "text", ["nan", "NaN", "inf", "-Infinity", "1_0.5", " 1.5 ", "\u0661.\u0665"]
+)
 def test_a_float_field_refuses_a_string_that_is_no_json_number(text: str) -> None:
     with pytest.raises((TypeError, ValueError)):
         _structure_float(text, float)
