@@ -20,6 +20,9 @@ __all__ = ["Limiter"]
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
 
+#: Before any clock reading (a clock may read below 0: a test's ManualClock).
+_NEVER = float("-inf")
+
 
 class Limiter:
     """Concurrency slots, an optional start rate, and a shared cool-down.
@@ -53,7 +56,7 @@ class Limiter:
         self._sleep = sleep
         self._in_use = 0
         self._next_turn = float("-inf")  # the earliest moment the next request may start
-        self._cool_until = 0.0
+        self._cool_until = _NEVER  # no cool-down: any clock reading is after it
         # Each waiter's future is resolved when it becomes the head of the queue.
         self._queue: deque[asyncio.Future[None]] = deque()
         # Set while the head waits for a slot; resolved by the next release.
@@ -61,8 +64,8 @@ class Limiter:
 
     @property
     def cooling_until(self) -> float:
-        """The clock time before which no request starts (0 when not cooling)."""
-        return self._cool_until
+        """The clock time before which no request starts (0 when never cooled)."""
+        return 0.0 if self._cool_until == _NEVER else self._cool_until
 
     @property
     def in_use(self) -> int:
@@ -92,7 +95,7 @@ class Limiter:
         # holding starts back (the clock is read only when one could).
         if self._queue or self._in_use >= self.max_concurrency:
             return False
-        if (self._interval or self._cool_until) and self._ready_in() > 0:
+        if (self._interval or self._cool_until != _NEVER) and self._ready_in() > 0:
             return False
         self._start()
         return True
