@@ -203,14 +203,23 @@ class PageError(SyneriseError):
             item comes out exactly once across the two walks.
     """
 
+    resume_page: int
+
     def __init__(self, error: SyneriseError, *, resume_page: int) -> None:
         Exception.__init__(self, *error.args)
         # The original's fields as they are (they were all set when it was made); its
         # notes copied, not shared, so that the note added here stays on this error.
         self.__dict__.update(vars(error))
-        self.__notes__ = list(getattr(error, "__notes__", ()))
+        notes = list(getattr(error, "__notes__", ()))
+        if isinstance(error, PageError):  # made again (a walk inside a fetch): one resume page
+            notes = [note for note in notes if note != _resume_note(error.resume_page)]
+        self.__notes__ = notes
         self.resume_page = resume_page
-        self.add_note(f"Resume the walk with start_page={resume_page}.")
+        self.add_note(_resume_note(resume_page))
+
+
+def _resume_note(resume_page: int) -> str:
+    return f"Resume the walk with start_page={resume_page}."
 
 
 #: One walk-error class per error class, made on its first failed walk.

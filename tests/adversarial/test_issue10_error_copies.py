@@ -102,3 +102,19 @@ def test_a_users_subclass_and_its_page_error_copy(how: str) -> None:
         copied = COPIES[how](error)
         _same(copied, error)
         assert copied.tag == "t"  # type: ignore[attr-defined]
+
+
+@pytest.mark.timeout(30)
+def test_a_walk_error_made_again_names_only_its_own_resume_page() -> None:
+    """A walk whose fetch walks another listing (or re-raises a walk's error): the outer
+    walk's error keeps the caller's notes but says one resume page, its own. Found failing
+    on main: both walks' "Resume the walk with start_page=..." notes were kept."""
+    original = status_error(500, request=REQUEST, body=None)
+    original.add_note("a note of the caller's")
+    inner = page_error(original, resume_page=3)
+    outer = page_error(inner, resume_page=5)
+    assert outer.resume_page == 5
+    assert isinstance(outer, s.InternalServerError)
+    assert type(outer) is type(inner)
+    assert outer.__notes__ == ["a note of the caller's", "Resume the walk with start_page=5."]
+    assert inner.__notes__ == ["a note of the caller's", "Resume the walk with start_page=3."]
