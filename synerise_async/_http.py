@@ -75,6 +75,7 @@ from ._exceptions import (
     APIStatusError,
     APITimeoutError,
     ErrorBody,
+    InvalidArgumentError,
     LoginRefusedError,
     ResponseValidationError,
     TokenRefreshError,
@@ -369,7 +370,14 @@ class Pipeline:
         headers = self._headers
         body: bytes | None = None
         if request.json is not UNSET:
-            body = RedactedBytes(dumps(request.json))
+            try:
+                body = RedactedBytes(dumps(request.json))
+            except (TypeError, ValueError):  # its message is not shown: it may quote a secret
+                raise InvalidArgumentError(
+                    f"the body of {request.method} {request.path}",
+                    "cannot be sent as JSON: it holds a value JSON cannot hold, or a "
+                    "string that is not valid Unicode (a lone surrogate)",
+                ) from None
             headers = self._json_headers
         config = self._config
         policy = request.retry_policy

@@ -115,13 +115,25 @@ def check_credential(name: str, value: object, *, forbidden: str = "") -> str:
     raise InvalidArgumentError(name, f"{problem} (the value is not shown)")
 
 
+def is_unicode(value: str) -> bool:
+    """Whether ``value`` can be sent: no lone surrogate (``"\\ud800"``), which UTF-8 cannot encode."""
+    if value.isascii():
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_str(name: str, value: object, *, secret: bool = False) -> str:
-    """Accept a non-empty string. A ``secret`` value is never shown in the message, and is
-    returned as :class:`~synerise_async.Redacted` so no repr shows it later."""
-    if isinstance(value, str) and value:
+    """Accept a non-empty string that UTF-8 can encode. A ``secret`` value is never shown
+    in the message, and is returned as :class:`~synerise_async.Redacted` so no repr
+    shows it later."""
+    if isinstance(value, str) and value and is_unicode(value):
         return Redacted(value) if secret else value
     shown = "<hidden>" if secret else repr(value)
-    raise InvalidArgumentError(name, f"must be a non-empty string; got {shown}")
+    raise InvalidArgumentError(name, f"must be a non-empty string of valid Unicode; got {shown}")
 
 
 def check_str_list(name: str, value: object) -> tuple[str, ...]:
@@ -134,8 +146,9 @@ def check_str_list(name: str, value: object) -> tuple[str, ...]:
             name, f"must be a string or a list of strings; got {value!r}"
         ) from None
     for item in result:
-        if not isinstance(item, str) or not item or "," in item:
+        if not isinstance(item, str) or not item or "," in item or not is_unicode(item):
             raise InvalidArgumentError(
-                name, f"items must be non-empty strings without commas; got {item!r}"
+                name,
+                f"items must be non-empty strings of valid Unicode without commas; got {item!r}",
             )
     return result  # type: ignore[return-value]  # every item checked above
