@@ -209,8 +209,11 @@ def backoff_delay(retry: int, config: ClientConfig, random: Callable[[], float])
     ``random`` (the client clock's). The pipeline waits this long before each retry, and
     the token session this long before it tries a failed background refresh again.
     """
-    ceiling = min(config.backoff_cap, config.backoff_base * 2.0 ** (retry - 1))
-    return random() * ceiling
+    try:
+        grown = config.backoff_base * 2.0 ** (retry - 1)
+    except OverflowError:  # from retry 1025 on: far past any cap
+        grown = math.inf
+    return random() * min(config.backoff_cap, grown)
 
 
 def refused_credentials(refused: APIStatusError, message: str) -> LoginRefusedError:
