@@ -193,7 +193,14 @@ class SyneriseClient:
             clock=self.clock.monotonic,
             sleep=self.clock.sleep,
         )
-        self._start(_Shared(loop, session, owns, limiter, ClientStats(), proxy))
+        try:
+            self._start(_Shared(loop, session, owns, limiter, ClientStats(), proxy))
+        except BaseException:
+            # Nothing started: the session made for it is closed, not left to the collector.
+            self._shared = self._pipeline = self._authorizer = None
+            if owns:
+                await session.close()
+            raise
 
     async def _proxy(self) -> str | URL | None:
         """The proxy for ``base_url``: ``config.proxy``, else (``trust_env``) the one the

@@ -106,6 +106,8 @@ def check_credential(name: str, value: object, *, forbidden: str = "") -> str:
             problem = "must be a non-empty string"
         elif has_control_character(stripped):
             problem = "must not contain control characters"
+        elif not is_unicode(stripped):
+            problem = "must be valid Unicode (it holds a lone surrogate)"
         elif any(c in stripped for c in forbidden):
             problem = f"must not contain {' or '.join(map(repr, forbidden))}"
         else:
