@@ -16,10 +16,11 @@ Decoding follows these rules, and only these (they are the hooks registered in
 - **Strings.** A ``str`` field takes a string; a number (not a boolean) becomes its
   text (``5`` is ``"5"``). Anything else (null, a boolean, an array, an object) is refused.
 - **Integers.** An ``int`` field takes an integer; a float with no fractional part
-  (``10.0``) and a string holding an integer (``"10"``) are converted; anything else,
-  booleans included, is refused.
+  (``10.0``) and a string holding an integer (``"10"``: ASCII digits and a sign, no
+  spaces or ``_``) are converted; anything else, booleans included, is refused.
 - **Floats.** A ``float`` field takes any number, always as a float (``30`` is
-  ``30.0``), or a string holding a number; booleans are refused.
+  ``30.0``), or a string holding a number as JSON writes one (not ``"nan"``,
+  ``"inf"`` or ``"1_0"``); booleans are refused.
 - **Booleans.** A ``bool`` field takes ``true`` or ``false`` only (``"false"`` is refused,
   not read as true).
 - **Unions.** ``X | None`` is None for a null and follows X's rule otherwise. A union
