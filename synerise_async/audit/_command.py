@@ -17,6 +17,7 @@ import attrs
 
 from .._config import DEFAULT_BASE_URL, REGIONS, ClientConfig, shown_proxy
 from .._exceptions import InvalidArgumentError
+from .._validation import check_enum
 from .._version import __version__
 from ..auth import BasicAuth, Credentials, MfaCode, UserAuth, WorkspaceAuth, totp
 from ..models.auth import MfaType
@@ -385,10 +386,12 @@ def _credentials(args: argparse.Namespace, env: Mapping[str, str]) -> Credential
             if not _stdin_is_terminal():
                 raise UsageError(f"no password: set ${_ENV_PASSWORD} (or --password)")
             password = _ask_secret("Synerise password: ")
-        mfa_type = args.mfa_type or env.get(_ENV_MFA_TYPE, "").strip().upper() or None
-        if mfa_type is not None and mfa_type not in {m.value for m in MfaType}:
-            allowed = ", ".join(m.value for m in MfaType)
-            raise UsageError(f"${_ENV_MFA_TYPE} must be one of {allowed}; got {mfa_type!r}")
+        mfa_type: MfaType | None = None
+        if chosen := args.mfa_type or env.get(_ENV_MFA_TYPE, "").strip():
+            try:
+                mfa_type = check_enum(f"${_ENV_MFA_TYPE}", chosen, MfaType)
+            except InvalidArgumentError as exc:
+                raise UsageError(str(exc)) from None
         return UserAuth(username, password, mfa=_mfa(args, env), mfa_type=mfa_type)
     raise UsageError(
         f"no credentials: set ${_ENV_API_KEY}, or ${_ENV_USERNAME} and ${_ENV_PASSWORD} "
