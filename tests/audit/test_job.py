@@ -34,7 +34,6 @@ from synerise_async.audit import (
     Severity,
     Thresholds,
     WorkflowAudit,
-    _job,
     audit_workflows,
 )
 from synerise_async.testing import FakeSynerise, ManualClock, WorkspaceSpec
@@ -604,7 +603,7 @@ async def test_concurrency_is_bounded(
         finally:
             state["now"] -= 1
 
-    monkeypatch.setattr(_job.get_workflow_statistics, "asyncio", counting)
+    monkeypatch.setattr(get_workflow_statistics, "asyncio", counting)
     records = await collect(audit_workflows(client, concurrency=3, include=Include.STATISTICS))
     assert len(records) == 120
     assert state["max"] == 3
