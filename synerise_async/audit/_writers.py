@@ -131,7 +131,7 @@ _MARKDOWN: Final = re.compile(r"([\\`*_\[\]|~])")
 def markdown_text(text: str) -> str:
     """``text`` (user input) safe in a Markdown table cell: one line, HTML escaped, the
     characters Markdown acts on backslash-escaped."""
-    one_line = _CONTROL.sub(" ", text).strip()
+    one_line = " ".join(_CONTROL.sub(" ", text).split())
     return _MARKDOWN.sub(r"\\\1", html.escape(one_line, quote=False))
 
 

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
 import pytest
-from test_cli import assert_no_secret, demo, demo_secrets
+from test_cli import LIST, assert_no_secret, demo, demo_secrets
 
 from synerise_async import cli
 from synerise_async.audit import (
@@ -24,6 +26,7 @@ from synerise_async.audit import (
 )
 from synerise_async.audit._writers import markdown_text
 from synerise_async.models import Workflow
+from synerise_async.testing import FakeSynerise, WorkspaceSpec
 
 HOSTILE = "<script>alert(1)</script> | a\nb"
 
@@ -121,3 +124,48 @@ def test_the_summary_of_records_an_application_filtered() -> None:
         {"workspace": "guid-A", "workflow": "wf-1", "rule": "no-tags", "severity": "warning"}
     ]
     assert (data["exit_code"], data["requests"], data["duration_seconds"]) == (1, None, 1.5)
+
+
+async def test_an_incomplete_run_of_a_hostile_workspace_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 3 is in the summary too; the Workspace name (user input) is escaped in the
+    Markdown and the JUnit XML; the API key shows nowhere."""
+    name = "<b>Shop</b> | \x01EU\nwest"
+    spec = WorkspaceSpec(name=name, workflows=150)
+    async with FakeSynerise(seed=5, workspaces=[spec]) as fake:
+        monkeypatch.setenv("SYNERISE_API_KEY", fake.workspace.api_key)
+        summary, markdown = tmp_path / "s.json", tmp_path / "s.md"
+        out = tmp_path / "audit.xml"
+        # The listing's second page keeps failing: the run is incomplete.
+        fake.faults.error(503, count=10_000, path=LIST, query={"page": "2"}, retry_after=0.01)
+        code = await asyncio.to_thread(
+            cli.main,
+            [
+                "audit",
+                "--base-url",
+                fake.url,
+                "--out",
+                str(out),
+                "--fail-on",
+                "info",
+                "--summary-json",
+                str(summary),
+                "--summary-md",
+                str(markdown),
+                "--quiet",
+            ],
+        )
+    assert code == cli.EXIT_INCOMPLETE
+    std = capsys.readouterr()
+    data = json.loads(summary.read_text())
+    jsonschema.validate(data, summary_schema())
+    assert (data["exit_code"], data["complete"]) == (cli.EXIT_INCOMPLETE, False)
+    text = markdown.read_text()
+    assert "**incomplete** (exit 3)" in text
+    assert "&lt;b&gt;Shop&lt;/b&gt; \\| EU west" in text and "<b>" not in text
+    root = ET.parse(out).getroot()
+    assert {case.get("classname") for case in root.iter("testcase")} == {
+        "<b>Shop</b> | \ufffdEU\nwest"
+    }
+    assert_no_secret({fake.workspace.api_key}, *std, text, out.read_text(), summary.read_text())
