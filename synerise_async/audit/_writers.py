@@ -21,12 +21,12 @@ import html
 import importlib.resources
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Final
+from xml.sax.saxutils import escape, quoteattr
 
-from ._models import FindingKey, Severity, WorkflowAudit
+from ._models import Finding, FindingKey, Severity, WorkflowAudit
 from ._overview import AuditOverview
 
 __all__ = [
@@ -214,6 +214,19 @@ def _xml(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
+def _attr(text: str) -> str:
+    # Line breaks and tabs as references: an XML parser would normalize them to spaces.
+    return quoteattr(_xml(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def _text(text: str) -> str:
+    return escape(_xml(text))
+
+
+def _lines_of(findings: Iterable[Finding]) -> str:
+    return _text("\n".join(f"{f.severity.value} {f.code}: {f.message}" for f in findings))
+
+
 def junit_xml(records: Iterable[WorkflowAudit], overview: AuditOverview) -> bytes:
     """JUnit XML of ``records``: one test case per workflow, grouped in one test suite
     per Workspace; the failures are the findings of :attr:`AuditOverview.gating`.
@@ -223,46 +236,38 @@ def junit_xml(records: Iterable[WorkflowAudit], overview: AuditOverview) -> byte
         overview: the run's overview (its ``fail_on`` and baseline comparison).
     """
     gating = set(overview.gating)
-    suites: dict[str, ET.Element] = {}
-    counts: Counter[tuple[str, str]] = Counter()
-    root = ET.Element("testsuites", name="synerise-async audit")
+    suites: dict[str, tuple[str, list[str]]] = {}
+    failed: Counter[str] = Counter()
     for record in records:
         workspace = str(record.workspace)
-        suite = suites.get(record.workspace.key)
-        if suite is None:
-            suite = suites[record.workspace.key] = ET.SubElement(
-                root, "testsuite", name=_xml(workspace)
-            )
+        _, cases = suites.setdefault(record.workspace.key, (workspace, []))
         wf = record.workflow
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            classname=_xml(workspace),
-            name=_xml(f"{wf.name or '(no name)'} ({wf.diagram_id})"),
-        )
+        name = f"{wf.name or '(no name)'} ({wf.diagram_id})"
         failing = [f for f in record.findings if FindingKey.of(record, f) in gating]
         others = [f for f in record.findings if f not in failing]
-        counts[record.workspace.key, "tests"] += 1
+        case = f"    <testcase classname={_attr(workspace)} name={_attr(name)}>\n"
         if failing:
-            counts[record.workspace.key, "failures"] += 1
-            failure = ET.SubElement(
-                case,
-                "failure",
-                type=failing[0].code,
-                message=_xml("; ".join(f"{f.severity.value} {f.code}" for f in failing)),
-            )
-            failure.text = _xml(
-                "\n".join(f"{f.severity.value} {f.code}: {f.message}" for f in failing)
+            failed[record.workspace.key] += 1
+            message = "; ".join(f"{f.severity.value} {f.code}" for f in failing)
+            case += (
+                f"      <failure type={_attr(failing[0].code)} message={_attr(message)}>"
+                f"{_lines_of(failing)}</failure>\n"
             )
         if others:
-            out = ET.SubElement(case, "system-out")
-            out.text = _xml("\n".join(f"{f.severity.value} {f.code}: {f.message}" for f in others))
-    for key, suite in suites.items():
-        suite.set("tests", str(counts[key, "tests"]))
-        suite.set("failures", str(counts[key, "failures"]))
-        suite.set("errors", "0")
-    root.set("tests", str(sum(n for (_, kind), n in counts.items() if kind == "tests")))
-    root.set("failures", str(sum(n for (_, kind), n in counts.items() if kind == "failures")))
-    root.set("errors", "0")
-    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return data + b"\n"
+            case += f"      <system-out>{_lines_of(others)}</system-out>\n"
+        cases.append(case + "    </testcase>\n")
+    tests = sum(len(cases) for _, cases in suites.values())
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>\n',
+        f'<testsuites name="synerise-async audit" tests="{tests}" '
+        f'failures="{sum(failed.values())}" errors="0">\n',
+    ]
+    for key, (workspace, cases) in suites.items():
+        out.append(
+            f'  <testsuite name={_attr(workspace)} tests="{len(cases)}" '
+            f'failures="{failed[key]}" errors="0">\n'
+        )
+        out += cases
+        out.append("  </testsuite>\n")
+    out.append("</testsuites>\n")
+    return "".join(out).encode("utf-8")
