@@ -309,7 +309,11 @@ class _AuditCommand:
             summary=self.summary,
             comparison=comparison,
             fail_on=s.fail_on,
-            workspaces=dict(self.summary.workspaces),
+            # Listed Workspaces without workflows are known by their keys only.
+            workspaces={
+                **{key: key for key in self.progress.totals if key != "?"},
+                **self.summary.workspaces,
+            },
             rules=tuple(codes),
             requests=self.stats.attempts if self.stats is not None else None,
             retries=self.stats.retries if self.stats is not None else None,

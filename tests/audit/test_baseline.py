@@ -3,6 +3,7 @@ another report schema or scope, and ``--baseline`` gating on new findings only."
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from synerise_async.audit import (
     read_baseline,
 )
 from synerise_async.models import Workflow
+from synerise_async.testing import FakeSynerise, WorkspaceSpec
 
 
 def rec(n: int, *codes: str, ws: str = "A") -> WorkflowAudit:
@@ -192,3 +194,32 @@ def test_the_command_refuses_a_baseline_of_another_schema_or_scope(
     assert cli.main([*demo(tmp_path, "--quiet"), "--baseline", str(other)]) == cli.EXIT_USAGE
     err = capsys.readouterr().err
     assert "is of another scope" in err and "guid-elsewhere" in err
+
+
+async def test_a_workspace_emptied_since_the_baseline_is_in_scope(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Workspace whose workflows are all gone was audited all the same: the baseline's
+    findings there are resolved, not refused as another scope."""
+    specs = [WorkspaceSpec(workflows=5), WorkspaceSpec(workflows=0)]
+    async with FakeSynerise(seed=3, workspaces=specs) as fake:
+        monkeypatch.setenv("SYNERISE_USERNAME", fake.user.username)
+        monkeypatch.setenv("SYNERISE_PASSWORD", fake.user.password)
+        empty = fake.workspaces[1]
+        gone = WorkflowAudit(
+            workspace=WorkspaceRef(guid=empty.id, name=empty.name),
+            workflow=Workflow(diagram_id="deleted"),
+            findings=(Finding(code="no-tags", severity=Severity.INFO, message="x"),),
+        )
+        baseline = write(tmp_path / "baseline.jsonl", gone)
+        summary = tmp_path / "s.json"
+        args = ["audit", "--base-url", fake.url, "--out", str(tmp_path / "r.jsonl"), "--quiet"]
+        code = await asyncio.to_thread(
+            cli.main, [*args, "--baseline", str(baseline), "--summary-json", str(summary)]
+        )
+    assert code == cli.EXIT_OK
+    data = json.loads(summary.read_text())
+    assert {w["key"] for w in data["scope"]["workspaces"]} == {ws.id for ws in fake.workspaces}
+    assert data["baseline"]["resolved_findings"] == [
+        {"workspace": empty.id, "workflow": "deleted", "rule": "no-tags"}
+    ]
