@@ -34,6 +34,7 @@ from ._summary import AuditSummary
 
 __all__ = [
     "CSV_FIELDS",
+    "REPORT_SCHEMA_VERSION",
     "ReportContents",
     "ReportError",
     "ReportFormat",
@@ -75,6 +76,13 @@ CSV_FIELDS: Final = (
 )
 
 
+#: The version of the JSON Lines record layout, in each record's ``schemaVersion``.
+#: Records without one are version 1 (before baselines); a CSV report's version is its
+#: header (:data:`CSV_FIELDS`). Raise it when a field or a rule code changes meaning:
+#: a baseline of another version is refused rather than silently mismatched.
+REPORT_SCHEMA_VERSION: Final = 2
+
+
 class ReportError(SyneriseError, ValueError):
     """A report file that cannot be resumed: a complete line that is not a record."""
 
@@ -106,6 +114,7 @@ def record_to_json(record: WorkflowAudit) -> dict[str, Any]:
     run = record.last_run
     error = record.error
     return {
+        "schemaVersion": REPORT_SCHEMA_VERSION,
         "workspace": {
             "guid": record.workspace.guid,
             "id": record.workspace.id,
@@ -332,11 +341,14 @@ class ReportContents:
 
     Attributes:
         keys: the ``(workspace key, diagram id)`` pairs of its records.
-        summary: the counts of its records.
+        summary: the counts of its records (its findings' keys too).
+        schema_versions: the record layouts (:data:`REPORT_SCHEMA_VERSION`) its records
+            have; empty for an empty report.
     """
 
     keys: frozenset[tuple[str, str]]
     summary: AuditSummary
+    schema_versions: frozenset[int] = frozenset()
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -355,7 +367,7 @@ def _severity(path: Path, number: int, value: str) -> Severity:
         raise ReportError(f"{path}:{number}: unknown severity {value!r}") from None
 
 
-def _read_jsonl(path: Path, summary: AuditSummary) -> set[tuple[str, str]]:
+def _read_jsonl(path: Path, summary: AuditSummary, versions: set[int]) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
     for number, line in _lines(path):
         if not line.strip():
@@ -369,15 +381,24 @@ def _read_jsonl(path: Path, summary: AuditSummary) -> set[tuple[str, str]]:
             error = data.get("error")
             error_kind = str(error["kind"]) if error else None
             status = data.get("status")
+            version = int(data.get("schemaVersion", 1))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ReportError(f"{path}:{number}: not an audit record ({exc!r})") from None
         findings = [(code, _severity(path, number, value)) for code, value in raw_findings]
         keys.add((ref.key, diagram_id))
-        summary.count(status=status, workspace=str(ref), findings=findings, error_kind=error_kind)
+        versions.add(version)
+        summary.count(
+            status=status,
+            workspace=str(ref),
+            findings=findings,
+            error_kind=error_kind,
+            workspace_key=ref.key,
+            workflow_id=diagram_id,
+        )
     return keys
 
 
-def _read_csv(path: Path, summary: AuditSummary) -> set[tuple[str, str]]:
+def _read_csv(path: Path, summary: AuditSummary, versions: set[int]) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
     lines = _lines(path)
     header = next(lines, None)
@@ -400,11 +421,14 @@ def _read_csv(path: Path, summary: AuditSummary) -> set[tuple[str, str]]:
             severity, _, code = item.partition(":")
             findings.append((code, _severity(path, number, severity)))
         keys.add((ref.key, row["diagram_id"]))
+        versions.add(REPORT_SCHEMA_VERSION)
         summary.count(
             status=row["status"] or None,
             workspace=str(ref),
             findings=findings,
             error_kind=row["error_kind"] or None,
+            workspace_key=ref.key,
+            workflow_id=row["diagram_id"],
         )
     return keys
 
@@ -423,5 +447,6 @@ def read_report(path: str | os.PathLike[str], format: ReportFormat) -> ReportCon
     if not file.exists():
         return ReportContents(frozenset(), summary)
     read = _read_csv if format is ReportFormat.CSV else _read_jsonl
-    keys = read(file, summary)
-    return ReportContents(frozenset(keys), summary)
+    versions: set[int] = set()
+    keys = read(file, summary, versions)
+    return ReportContents(frozenset(keys), summary, frozenset(versions))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import sys
@@ -29,6 +30,7 @@ from .._exceptions import (
 )
 from .._http import ClientStats
 from ..auth import UserAuth
+from ._baseline import compare
 from ._command import (
     DEMO_RETRY_AFTER,
     DEMO_SEED,
@@ -44,10 +46,12 @@ from ._command import (
     UsageError,
 )
 from ._console import ProgressDisplay, Snapshot, make_progress, render_summary, snapshot
-from ._job import audit_workflows
-from ._models import AuditProgress
+from ._job import FETCH_FAILED, RULE_FAILED, audit_workflows
+from ._models import AuditProgress, WorkflowAudit
+from ._overview import AuditOverview
 from ._report import ReportContents, ReportError, ReportWriter, read_report, repair_report
 from ._summary import AuditSummary
+from ._writers import junit_xml, summary_markdown, summary_to_json
 
 if TYPE_CHECKING:
     from ..testing import FakeSynerise
@@ -198,6 +202,9 @@ class _AuditCommand:
         self.stats: ClientStats | None = None
         self.new_records = 0
         self.started = time.monotonic()
+        #: The records of this run, kept for JUnit only (written at the end).
+        self.records: list[WorkflowAudit] = []
+        self.overview: AuditOverview | None = None
 
     def note(self, message: str) -> None:
         if not self.settings.quiet:
@@ -253,6 +260,7 @@ class _AuditCommand:
                     include=s.include,
                     workspaces="all" if s.all_workspaces else s.workspaces,
                     skip=existing.keys,
+                    rules=[info.rule for info in s.rules],
                 )
             )
             self.progress = run.progress
@@ -261,20 +269,81 @@ class _AuditCommand:
                 await stack.enter_async_context(_Ticker(display, self.snapshot))
             writer: ReportWriter | None = None
             async for record in run:
-                if writer is None:
-                    # Opened at the first record: a run that fails to log in leaves an
-                    # earlier report as it was.
-                    writer = stack.enter_context(self._writer())
-                writer.write(record)
+                if s.junit:
+                    self.records.append(record)
+                else:
+                    if writer is None:
+                        # Opened at the first record: a run that fails to log in leaves
+                        # an earlier report as it was.
+                        writer = stack.enter_context(self._writer())
+                    writer.write(record)
                 self.new_records += 1
                 self.summary.add(record)
-            if writer is None:
+            if writer is None and not s.junit:
                 stack.enter_context(self._writer())
-        if not self.progress.complete:
+        overview = self.overview = self._overview()
+        if s.junit:
+            self._write_junit(overview)
+        self._write_summaries(overview)
+        if overview.exit_code == EXIT_INCOMPLETE:
             return _Outcome(EXIT_INCOMPLETE, "the audit is incomplete; run again with --resume")
-        if s.fail_on is not None and self.summary.has_findings_at(s.fail_on):
+        if overview.exit_code == EXIT_FINDINGS:
             return _Outcome(EXIT_FINDINGS)
         return _Outcome(EXIT_OK)
+
+    def _overview(self) -> AuditOverview:
+        """The run's overview; with a baseline, its scope is checked (BaselineError)."""
+        s = self.settings
+        codes = [info.code for info in s.rules]
+        comparison = None
+        if s.baseline is not None:
+            workspaces = {*self.summary.workspaces, *self.progress.totals}
+            comparison = compare(
+                self.summary.findings,
+                s.baseline,
+                # Findings of a skipped rule are neither resolved nor unchanged.
+                rules={*codes, FETCH_FAILED, RULE_FAILED},
+                workspaces=workspaces,
+            )
+        return AuditOverview(
+            summary=self.summary,
+            comparison=comparison,
+            fail_on=s.fail_on,
+            # Listed Workspaces without workflows are known by their keys only.
+            workspaces={
+                **{key: key for key in self.progress.totals if key != "?"},
+                **self.summary.workspaces,
+            },
+            rules=tuple(codes),
+            requests=self.stats.attempts if self.stats is not None else None,
+            retries=self.stats.retries if self.stats is not None else None,
+            duration=time.monotonic() - self.started,
+            complete=self.progress.complete,
+        )
+
+    def _write_junit(self, overview: AuditOverview) -> None:
+        data = junit_xml(self.records, overview)
+        if self.settings.to_stdout:
+            self.stdout.flush()
+            self.stdout.buffer.write(data)
+            self.stdout.buffer.flush()
+        else:
+            self.settings.out.write_bytes(data)
+
+    def _write_summaries(self, overview: AuditOverview) -> None:
+        """Write the summary JSON and Markdown asked for (and append the Markdown to
+        ``$GITHUB_STEP_SUMMARY``)."""
+        s = self.settings
+        if s.summary_json is not None:
+            text = json.dumps(summary_to_json(overview), indent=2, ensure_ascii=False)
+            s.summary_json.write_text(text + "\n", encoding="utf-8")
+        if s.summary_md is not None or s.step_summary is not None:
+            markdown = summary_markdown(overview)
+            if s.summary_md is not None:
+                s.summary_md.write_text(markdown, encoding="utf-8")
+            if s.step_summary is not None:
+                with open(s.step_summary, "a", encoding="utf-8") as handle:
+                    handle.write(markdown)
 
     def _writer(self) -> ReportWriter:
         s = self.settings
@@ -289,7 +358,7 @@ class _AuditCommand:
     def finish(self, outcome: _Outcome, *, ran: bool) -> int:
         """Show the summary (when the audit ran) and the outcome's message."""
         s = self.settings
-        if ran and not s.quiet:
+        if ran and s.show_summary:
             render_summary(
                 self.summary,
                 stream=self.summary_stream,
@@ -298,6 +367,7 @@ class _AuditCommand:
                 elapsed=time.monotonic() - self.started,
                 stats=self.stats,
                 failures=self.progress.listing_failures,
+                comparison=self.overview.comparison if self.overview is not None else None,
             )
         if outcome.message:
             self.stderr.write(f"synerise-async audit: {outcome.message}\n")
