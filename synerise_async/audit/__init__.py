@@ -14,7 +14,8 @@ Each :class:`WorkflowAudit` holds the workflow, its statistics and last data run
 findings of the rules and, when fetching its details failed, an ``error`` (and an
 error-severity :data:`FETCH_FAILED` finding: such a workflow was not inspected).
 :class:`ReportWriter`, :func:`repair_report` and :func:`read_report` write and resume
-reports in JSON Lines or CSV; the ``synerise-async audit`` command uses them all.
+reports in JSON Lines or CSV; :func:`render_html` makes one self-contained HTML page of
+records (charts and a findings table); the ``synerise-async audit`` command uses them all.
 
 A rule is a plain function ``rule(record, thresholds) -> Iterable[Finding]`` that does
 no I/O and yields nothing when the data it needs is missing. To add one, write it and
@@ -32,6 +33,7 @@ severities. Time-based rules measure from ``record.audited_at`` (``audit_workflo
 ``now`` clock), so tests can fix the time.
 """
 
+from ._html import DEFAULT_HTML_ROWS, render_html
 from ._job import (
     DEFAULT_CONCURRENCY,
     FETCH_FAILED,
@@ -83,6 +85,7 @@ __all__ = [
     "CSV_FIELDS",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_FAILED_RECORDS",
+    "DEFAULT_HTML_ROWS",
     "DEFAULT_MIN_STARTED",
     "DEFAULT_PAUSED_DAYS",
     "DEFAULT_RULES",
@@ -115,6 +118,7 @@ __all__ = [
     "read_report",
     "record_to_csv_row",
     "record_to_json",
+    "render_html",
     "repair_report",
     "stale_draft",
     "stopped_workflow",
