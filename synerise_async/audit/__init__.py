@@ -33,6 +33,7 @@ severities. Time-based rules measure from ``record.audited_at`` (``audit_workflo
 ``now`` clock), so tests can fix the time.
 """
 
+from ._baseline import Baseline, BaselineComparison, BaselineError, compare, read_baseline
 from ._html import DEFAULT_HTML_ROWS, render_html
 from ._job import (
     DEFAULT_CONCURRENCY,
@@ -49,6 +50,7 @@ from ._models import (
     AuditProgress,
     FetchFailure,
     Finding,
+    FindingKey,
     Include,
     ListingFailure,
     Severity,
@@ -56,8 +58,10 @@ from ._models import (
     WorkflowAudit,
     WorkspaceRef,
 )
+from ._overview import AuditOverview, overview
 from ._report import (
     CSV_FIELDS,
+    REPORT_SCHEMA_VERSION,
     ReportContents,
     ReportError,
     ReportFormat,
@@ -69,13 +73,16 @@ from ._report import (
 )
 from ._rules import (
     DEFAULT_RULES,
+    RULES,
     Rule,
+    RuleInfo,
     active_without_starts,
     failed_records,
     last_run_failed,
     long_paused,
     missing_description,
     missing_tags,
+    select_rules,
     stale_draft,
     stopped_workflow,
 )
@@ -91,12 +98,19 @@ __all__ = [
     "DEFAULT_RULES",
     "DEFAULT_STALE_DRAFT_DAYS",
     "FETCH_FAILED",
+    "REPORT_SCHEMA_VERSION",
+    "RULES",
     "RULE_FAILED",
+    "AuditOverview",
     "AuditProgress",
     "AuditRun",
     "AuditSummary",
+    "Baseline",
+    "BaselineComparison",
+    "BaselineError",
     "FetchFailure",
     "Finding",
+    "FindingKey",
     "Include",
     "ListingFailure",
     "ReportContents",
@@ -104,22 +118,27 @@ __all__ = [
     "ReportFormat",
     "ReportWriter",
     "Rule",
+    "RuleInfo",
     "Severity",
     "Thresholds",
     "WorkflowAudit",
     "WorkspaceRef",
     "active_without_starts",
     "audit_workflows",
+    "compare",
     "failed_records",
     "last_run_failed",
     "long_paused",
     "missing_description",
     "missing_tags",
+    "overview",
+    "read_baseline",
     "read_report",
     "record_to_csv_row",
     "record_to_json",
     "render_html",
     "repair_report",
+    "select_rules",
     "stale_draft",
     "stopped_workflow",
     "summarize",

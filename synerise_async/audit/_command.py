@@ -32,6 +32,7 @@ from ._models import (
     Severity,
     Thresholds,
 )
+from ._overview import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from ._report import ReportFormat
 
 __all__ = [
@@ -56,12 +57,6 @@ __all__ = [
     "settings_from",
 ]
 
-
-EXIT_OK: Final = 0
-EXIT_FINDINGS: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_INCOMPLETE: Final = 3
-EXIT_INTERRUPTED: Final = 130
 
 #: The report file when ``--out`` is not given.
 DEFAULT_OUT: Final = "audit-report"

@@ -23,10 +23,11 @@ import datetime as dt
 import hashlib
 import html
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
-from typing import Final, Protocol
+from collections.abc import Iterable, Sequence
+from typing import Final
 
 from ..models.automation import WorkflowStatus
+from ._baseline import BaselineComparison
 from ._models import Finding, Severity, WorkflowAudit
 from ._summary import AuditSummary, summarize
 
@@ -37,17 +38,8 @@ __all__ = ["DEFAULT_HTML_ROWS", "render_html"]
 #: findings, the demo's, make a page of about 1 MB.)
 DEFAULT_HTML_ROWS: Final = 5000
 
-#: What identifies a finding across runs: (Workspace key, diagram id, rule code).
-FindingKey = tuple[str, str, str]
-
-
-class _Comparison(Protocol):
-    @property
-    def new(self) -> Collection[FindingKey]: ...
-
-    @property
-    def resolved(self) -> Collection[FindingKey]: ...
-
+#: The resolved findings listed by name at the top (the rest are counted).
+_RESOLVED_LISTED: Final = 50
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour vision.
 _ORANGE, _SKY, _GREEN, _YELLOW = "#E69F00", "#56B4E9", "#009E73", "#F0E442"
@@ -300,7 +292,9 @@ def _started_chart(records: Sequence[WorkflowAudit]) -> str:
     )
 
 
-def _glance(summary: AuditSummary, comparison: _Comparison | None, duration: float | None) -> str:
+def _glance(
+    summary: AuditSummary, comparison: BaselineComparison | None, duration: float | None
+) -> str:
     items = [("Workflows audited", _n(summary.workflows))]
     not_inspected = _n(summary.errors)
     if summary.errors_by_kind:
@@ -314,12 +308,31 @@ def _glance(summary: AuditSummary, comparison: _Comparison | None, duration: flo
     if comparison is not None:
         items.append(("New since the baseline", _n(len(comparison.new))))
         items.append(("Resolved since the baseline", _n(len(comparison.resolved))))
+        items.append(("Unchanged", _n(len(comparison.unchanged))))
     if duration is not None:
         items.append(("Run time", f"{duration:,.1f} s"))
     return (
         '<ul class="glance">'
         + "".join(f"<li><b>{_e(value)}</b>{_e(label)}</li>" for label, value in items)
         + "</ul>"
+    )
+
+
+def _resolved(comparison: BaselineComparison | None) -> str:
+    """The findings the baseline had and this run has not (they are in no table)."""
+    if comparison is None or not comparison.resolved:
+        return ""
+    keys = sorted(comparison.resolved)
+    items = "".join(
+        f"<li>{_e(k.rule)}: workflow <code>{_e(k.workflow)}</code> in {_e(k.workspace)}</li>"
+        for k in keys[:_RESOLVED_LISTED]
+    )
+    more = len(keys) - _RESOLVED_LISTED
+    tail = f"<p>{_e(_n(more))} more.</p>" if more > 0 else ""
+    baseline = f" (baseline {comparison.baseline.name})" if comparison.baseline else ""
+    return (
+        f"<details><summary>{_e(f'Resolved since the baseline{baseline}')}</summary>"
+        f"<ul>{items}</ul>{tail}</details>"
     )
 
 
@@ -339,7 +352,7 @@ def _scope(records: Sequence[WorkflowAudit], generated_at: dt.datetime) -> str:
 
 
 def _table(
-    records: Sequence[WorkflowAudit], comparison: _Comparison | None, max_rows: int | None
+    records: Sequence[WorkflowAudit], comparison: BaselineComparison | None, max_rows: int | None
 ) -> str:
     rows: list[tuple[WorkflowAudit, Finding]] = [(r, f) for r in records for f in r.findings]
     rows.sort(
@@ -359,7 +372,6 @@ def _table(
     levels = sorted(Severity, reverse=True)
     w_index = {name: i for i, name in enumerate(workspaces)}
     c_index = {code: i for i, code in enumerate(codes)}
-    new = set(comparison.new) if comparison is not None else set()
 
     def select(label: str, options: Sequence[str]) -> str:
         choices = "".join(f'<option value="{i}">{_e(o)}</option>' for i, o in enumerate(options))
@@ -376,11 +388,8 @@ def _table(
     for record, finding in rows:
         updated = record.workflow.updated or record.workflow.created
         colour = _SEVERITY_COLOURS[finding.severity]
-        marker = (
-            '<span class="new">new</span>'
-            if (record.workspace.key, record.workflow.diagram_id, finding.code) in new
-            else ""
-        )
+        new = comparison is not None and comparison.is_new(record, finding)
+        marker = '<span class="new">new</span>' if new else ""
         body.append(
             f'<tr data-w="{w_index[str(record.workspace)]}" data-r="{c_index[finding.code]}" '
             f'data-s="{levels.index(finding.severity)}"><td>{_e(record.workspace)}</td>'
@@ -410,7 +419,7 @@ def render_html(
     records: Iterable[WorkflowAudit],
     *,
     summary: AuditSummary | None = None,
-    comparison: _Comparison | None = None,
+    comparison: BaselineComparison | None = None,
     title: str = "Workflow audit",
     generated_at: dt.datetime | None = None,
     duration: float | None = None,
@@ -453,7 +462,7 @@ def render_html(
         '<meta name="referrer" content="no-referrer">'
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{_e(title)}</h1>{_scope(records, made)}"
-        f"{_glance(summary, comparison, duration)}"
+        f"{_glance(summary, comparison, duration)}{_resolved(comparison)}"
         f'<h2>Charts</h2><div class="charts">{charts}</div>'
         f"<h2>Findings</h2>{_table(records, comparison, max_rows)}"
         f"<script>{_SCRIPT}</script></body></html>\n"

@@ -48,6 +48,7 @@ from ._summary import AuditSummary
 
 __all__ = [
     "CSV_FIELDS",
+    "REPORT_SCHEMA_VERSION",
     "ReportContents",
     "ReportError",
     "ReportFormat",
@@ -89,6 +90,13 @@ CSV_FIELDS: Final = (
 )
 
 
+#: The version of the JSON Lines record layout, in each record's ``schemaVersion``.
+#: Records without one are version 1 (before baselines); a CSV report's version is its
+#: header (:data:`CSV_FIELDS`). Raise it when a field or a rule code changes meaning:
+#: a baseline of another version is refused rather than silently mismatched.
+REPORT_SCHEMA_VERSION: Final = 2
+
+
 class ReportError(SyneriseError, ValueError):
     """A report file that cannot be resumed: a complete line that is not a record."""
 
@@ -120,6 +128,7 @@ def record_to_json(record: WorkflowAudit) -> dict[str, Any]:
     run = record.last_run
     error = record.error
     return {
+        "schemaVersion": REPORT_SCHEMA_VERSION,
         "workspace": {
             "guid": record.workspace.guid,
             "id": record.workspace.id,
@@ -348,13 +357,16 @@ class ReportContents:
 
     Attributes:
         keys: the ``(workspace key, diagram id)`` pairs of its records.
-        summary: the counts of its records.
+        summary: the counts of its records (its findings' keys too).
+        schema_versions: the record layouts (:data:`REPORT_SCHEMA_VERSION`) its records
+            have; empty for an empty report.
         records: the records, in file order, when :func:`read_report` was asked for
             them (else empty), holding what the report keeps (see :func:`read_report`).
     """
 
     keys: frozenset[tuple[str, str]]
     summary: AuditSummary
+    schema_versions: frozenset[int] = frozenset()
     records: tuple[WorkflowAudit, ...] = ()
 
 
@@ -453,7 +465,7 @@ def _record_from_json(data: dict[str, Any], ref: WorkspaceRef) -> WorkflowAudit:
 
 
 def _read_jsonl(
-    path: Path, summary: AuditSummary, records: list[WorkflowAudit] | None
+    path: Path, summary: AuditSummary, versions: set[int], records: list[WorkflowAudit] | None
 ) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
     for number, line in _lines(path):
@@ -468,11 +480,20 @@ def _read_jsonl(
             error = data.get("error")
             error_kind = str(error["kind"]) if error else None
             status = data.get("status")
+            version = int(data.get("schemaVersion", 1))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ReportError(f"{path}:{number}: not an audit record ({exc!r})") from None
         findings = [(code, _severity(path, number, value)) for code, value in raw_findings]
         keys.add((ref.key, diagram_id))
-        summary.count(status=status, workspace=str(ref), findings=findings, error_kind=error_kind)
+        versions.add(version)
+        summary.count(
+            status=status,
+            workspace=str(ref),
+            findings=findings,
+            error_kind=error_kind,
+            workspace_key=ref.key,
+            workflow_id=diagram_id,
+        )
         if records is not None:
             try:
                 records.append(_record_from_json(data, ref))
@@ -535,7 +556,7 @@ def _record_from_csv(row: dict[str, str], ref: WorkspaceRef) -> WorkflowAudit:
 
 
 def _read_csv(
-    path: Path, summary: AuditSummary, records: list[WorkflowAudit] | None
+    path: Path, summary: AuditSummary, versions: set[int], records: list[WorkflowAudit] | None
 ) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
     lines = _lines(path)
@@ -559,11 +580,14 @@ def _read_csv(
             severity, _, code = item.partition(":")
             findings.append((code, _severity(path, number, severity)))
         keys.add((ref.key, row["diagram_id"]))
+        versions.add(REPORT_SCHEMA_VERSION)
         summary.count(
             status=row["status"] or None,
             workspace=str(ref),
             findings=findings,
             error_kind=row["error_kind"] or None,
+            workspace_key=ref.key,
+            workflow_id=row["diagram_id"],
         )
         if records is not None:
             try:
@@ -597,6 +621,7 @@ def read_report(
     if not file.exists():
         return ReportContents(frozenset(), summary)
     read = _read_csv if format is ReportFormat.CSV else _read_jsonl
+    versions: set[int] = set()
     kept: list[WorkflowAudit] | None = [] if records else None
-    keys = read(file, summary, kept)
-    return ReportContents(frozenset(keys), summary, tuple(kept or ()))
+    keys = read(file, summary, versions, kept)
+    return ReportContents(frozenset(keys), summary, frozenset(versions), tuple(kept or ()))

@@ -16,7 +16,9 @@ import pytest
 from synerise_async import SyneriseClient, UserAuth
 from synerise_async.audit import (
     AuditSummary,
+    BaselineComparison,
     Finding,
+    FindingKey,
     Severity,
     WorkflowAudit,
     WorkspaceRef,
@@ -36,7 +38,7 @@ ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "ul", "li", "b",
     "div", "figure", "figcaption", "svg", "rect", "text", "line", "form", "label",
     "select", "option", "output", "table", "thead", "tbody", "tr", "th", "td", "br",
-    "code", "span", "script",
+    "code", "span", "script", "details", "summary",
 }  # fmt: skip
 
 
@@ -200,23 +202,22 @@ def test_a_given_summary_is_what_the_glance_shows() -> None:
     assert "Nothing to show." in text
 
 
-@attrs.frozen
-class Comparison:
-    new: frozenset[tuple[str, str, str]]
-    resolved: frozenset[tuple[str, str, str]]
-
-
 def test_new_findings_are_counted_and_marked() -> None:
     one = record(1)
-    comparison = Comparison(
-        new=frozenset({(one.workspace.key, one.workflow.diagram_id, "no-tags")}),
-        resolved=frozenset({("w", "d", "stale-draft"), ("w", "e", "stale-draft")}),
+    comparison = BaselineComparison(
+        new=frozenset({FindingKey.of(one, one.findings[1])}),
+        resolved=frozenset({FindingKey("w", "d", "stale-draft"), FindingKey("w", HOSTILE, "x")}),
+        unchanged=frozenset({FindingKey.of(one, one.findings[0])}),
     )
     page_source = render_html([one, record(2)], comparison=comparison, generated_at=NOW)
     text = " ".join(Page(page_source).text)
     assert "1 New since the baseline" in text
     assert "2 Resolved since the baseline" in text
+    assert "1 Unchanged" in text
     assert page_source.count('<span class="new">new</span>') == 1
+    # The resolved ones are listed (they are in no table), escaped like everything else.
+    assert f"x: workflow {HOSTILE} in w" in "".join(Page(page_source).text)
+    assert HOSTILE not in page_source
 
 
 async def test_a_real_audit_renders_without_any_secret() -> None:
