@@ -370,11 +370,13 @@ class ReportContents:
     records: tuple[WorkflowAudit, ...] = ()
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _lines(path: Path, partial: bool) -> Iterator[tuple[int, str]]:
     # Only "\n" ends a line: the writer puts no other line break inside a record.
     with open(path, encoding="utf-8", newline="\n") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.endswith("\n"):
+                if partial:
+                    return
                 raise ReportError(f"{path}:{number}: the last line is incomplete; repair it first")
             yield number, line
 
@@ -465,10 +467,14 @@ def _record_from_json(data: dict[str, Any], ref: WorkspaceRef) -> WorkflowAudit:
 
 
 def _read_jsonl(
-    path: Path, summary: AuditSummary, versions: set[int], records: list[WorkflowAudit] | None
+    path: Path,
+    summary: AuditSummary,
+    versions: set[int],
+    records: list[WorkflowAudit] | None,
+    partial: bool,
 ) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
-    for number, line in _lines(path):
+    for number, line in _lines(path, partial):
         if not line.strip():
             continue
         try:
@@ -556,10 +562,14 @@ def _record_from_csv(row: dict[str, str], ref: WorkspaceRef) -> WorkflowAudit:
 
 
 def _read_csv(
-    path: Path, summary: AuditSummary, versions: set[int], records: list[WorkflowAudit] | None
+    path: Path,
+    summary: AuditSummary,
+    versions: set[int],
+    records: list[WorkflowAudit] | None,
+    partial: bool,
 ) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
-    lines = _lines(path)
+    lines = _lines(path, partial)
     header = next(lines, None)
     if header is None:
         return keys
@@ -598,7 +608,11 @@ def _read_csv(
 
 
 def read_report(
-    path: str | os.PathLike[str], format: ReportFormat, *, records: bool = False
+    path: str | os.PathLike[str],
+    format: ReportFormat,
+    *,
+    records: bool = False,
+    partial: bool = False,
 ) -> ReportContents:
     """Read the records a report holds (call :func:`repair_report` first).
 
@@ -609,12 +623,14 @@ def read_report(
             workflow's listing fields (not its configuration), the statistics' counts,
             the last run's status, start and total of failed records, the findings, the
             error. A CSV report keeps no description and no stage statuses.
+        partial: ignore a partial last line (the file is only read, not repaired).
 
     Returns:
         Its keys and summary (and records); empty for a missing or empty file.
 
     Raises:
-        ReportError: a line that is not a record, or a partial last line.
+        ReportError: a line that is not a record, or a partial last line (unless
+            ``partial``).
     """
     file = Path(path)
     summary = AuditSummary()
@@ -623,5 +639,5 @@ def read_report(
     read = _read_csv if format is ReportFormat.CSV else _read_jsonl
     versions: set[int] = set()
     kept: list[WorkflowAudit] | None = [] if records else None
-    keys = read(file, summary, versions, kept)
+    keys = read(file, summary, versions, kept, partial)
     return ReportContents(frozenset(keys), summary, frozenset(versions), tuple(kept or ()))
