@@ -309,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="also write an HTML report (charts and findings; one self-contained file), "
-        f"at the end, also of an interrupted run; the demo writes {DEFAULT_OUT}.html",
+        "at the end, also of an interrupted run; the demo writes one next to --out",
     )
     output.add_argument("--quiet", action="store_true", help="no progress and no summary")
     output.add_argument(
@@ -534,8 +534,8 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
             "or --overwrite to replace it"
         )
     html: Path | None = args.html
-    if html is None and demo is not None:  # the demo shows its HTML report too
-        html = Path(f"{DEFAULT_OUT}.html") if to_stdout else out.with_suffix(".html")
+    if html is None and demo is not None and not to_stdout:
+        html = out.with_suffix(".html")  # the demo shows its HTML report too
     if html is not None:
         _html_path(html)
         if not to_stdout and html.resolve() == out.resolve():
