@@ -21,7 +21,7 @@ import os
 import signal
 import struct
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +55,27 @@ FLAGS = (
 )
 
 
+def require_chromium(path: Path, env: Mapping[str, str]) -> Path:
+    """``path`` if it exists; else skip the test, but fail it in CI (``$CI`` set)."""
+    if not path.exists():
+        if env.get("CI"):
+            pytest.fail(f"CI: {path} is missing (.ci/run installs the chromium package)")
+        pytest.skip(f"{path} is missing (apt-get install chromium); CI runs this test")
+    return path
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI: {CHROMIUM} is missing (.ci/run installs the chromium package)")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); CI runs this test")
-    return CHROMIUM
+    return require_chromium(CHROMIUM, os.environ)
+
+
+@pytest.mark.parametrize(("env", "outcome"), [({}, "skip"), ({"CI": "true"}, "fail")])
+def test_without_chromium_skipped_only_outside_ci(
+    tmp_path: Path, env: dict[str, str], outcome: str
+) -> None:
+    expected = pytest.skip.Exception if outcome == "skip" else pytest.fail.Exception
+    with pytest.raises(expected, match="missing"):
+        require_chromium(tmp_path / "no-chromium", env)
 
 
 @pytest.fixture(scope="module")
