@@ -30,7 +30,19 @@ pass ``rules=(*DEFAULT_RULES, my_rule)``::
 
 Give it a new kebab-case ``code``: reports, summaries and ``--fail-on`` go by codes and
 severities. Time-based rules measure from ``record.audited_at`` (``audit_workflows``'
-``now`` clock), so tests can fix the time.
+``now`` clock), so tests can fix the time. :data:`RULES` is the table of the default
+rules (code, severity, threshold); :func:`select_rules` picks from it by code.
+
+Summaries are functions over records, so an application can summarize records it
+filtered itself: :func:`overview` gives one :class:`AuditOverview` (counts, the
+comparison with a baseline, scope, the exit code it implies) that
+:func:`summary_to_json` (validated by :func:`summary_schema`), :func:`summary_markdown`
+and :func:`junit_xml` render. A baseline is an earlier report: :func:`read_baseline`,
+then :func:`compare` by :class:`FindingKey` ``(Workspace, workflow, rule)``::
+
+    baseline = read_baseline("last-week.jsonl")
+    result = overview(records, baseline=baseline, fail_on="warning")
+    print(len(result.comparison.new), "new findings; exit code", result.exit_code)
 """
 
 from ._baseline import Baseline, BaselineComparison, BaselineError, compare, read_baseline
@@ -87,6 +99,13 @@ from ._rules import (
     stopped_workflow,
 )
 from ._summary import AuditSummary, summarize
+from ._writers import (
+    SUMMARY_SCHEMA_VERSION,
+    junit_xml,
+    summary_markdown,
+    summary_schema,
+    summary_to_json,
+)
 
 __all__ = [
     "CSV_FIELDS",
@@ -101,6 +120,7 @@ __all__ = [
     "REPORT_SCHEMA_VERSION",
     "RULES",
     "RULE_FAILED",
+    "SUMMARY_SCHEMA_VERSION",
     "AuditOverview",
     "AuditProgress",
     "AuditRun",
@@ -127,6 +147,7 @@ __all__ = [
     "audit_workflows",
     "compare",
     "failed_records",
+    "junit_xml",
     "last_run_failed",
     "long_paused",
     "missing_description",
@@ -142,4 +163,7 @@ __all__ = [
     "stale_draft",
     "stopped_workflow",
     "summarize",
+    "summary_markdown",
+    "summary_schema",
+    "summary_to_json",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -32,6 +33,7 @@ from .._exceptions import (
 )
 from .._http import ClientStats
 from ..auth import UserAuth
+from ._baseline import compare
 from ._command import (
     DEMO_RETRY_AFTER,
     DEMO_SEED,
@@ -49,10 +51,12 @@ from ._command import (
 )
 from ._console import ProgressDisplay, Snapshot, make_progress, render_summary, snapshot
 from ._html import render_html
-from ._job import audit_workflows
+from ._job import FETCH_FAILED, RULE_FAILED, audit_workflows
 from ._models import AuditProgress, WorkflowAudit
+from ._overview import AuditOverview
 from ._report import ReportContents, ReportError, ReportWriter, read_report, repair_report
 from ._summary import AuditSummary
+from ._writers import junit_xml, summary_markdown, summary_to_json
 
 if TYPE_CHECKING:
     from ..testing import FakeSynerise
@@ -233,9 +237,11 @@ class _AuditCommand:
         self.stats: ClientStats | None = None
         self.new_records = 0
         self.started = time.monotonic()
-        #: Every record of the report (resumed ones too), kept for the HTML report only.
-        self.records: list[WorkflowAudit] | None = [] if settings.html else None
+        #: The records of the report (resumed ones too), kept for JUnit and HTML only.
+        self.records: list[WorkflowAudit] = []
+        self.keep_records = settings.junit or settings.html is not None
         self.html_written = False
+        self.overview: AuditOverview | None = None
 
     def note(self, message: str) -> None:
         if not self.settings.quiet:
@@ -249,9 +255,8 @@ class _AuditCommand:
         cut = repair_report(s.out)
         if cut:
             self.note(f"Resuming: dropped a partial last line ({cut} bytes) from {s.out}")
-        contents = read_report(s.out, s.format, records=self.records is not None)
-        if self.records is not None:
-            self.records.extend(contents.records)
+        contents = read_report(s.out, s.format, records=self.keep_records)
+        self.records.extend(contents.records)
         if contents.keys:
             self.note(f"Resuming: {len(contents.keys)} workflows already in {s.out}")
         return contents
@@ -293,6 +298,7 @@ class _AuditCommand:
                     include=s.include,
                     workspaces="all" if s.all_workspaces else s.workspaces,
                     skip=existing.keys,
+                    rules=[info.rule for info in s.rules],
                 )
             )
             self.progress = run.progress
@@ -301,22 +307,77 @@ class _AuditCommand:
                 await stack.enter_async_context(_Ticker(display, self.snapshot))
             writer: ReportWriter | None = None
             async for record in run:
-                if writer is None:
-                    # Opened at the first record: a run that fails to log in leaves an
-                    # earlier report as it was.
-                    writer = stack.enter_context(self._writer())
-                writer.write(record)
+                if self.keep_records:
+                    self.records.append(record)
+                if not s.junit:
+                    if writer is None:
+                        # Opened at the first record: a run that fails to log in leaves
+                        # an earlier report as it was.
+                        writer = stack.enter_context(self._writer())
+                    writer.write(record)
                 self.new_records += 1
                 self.summary.add(record)
-                if self.records is not None:
-                    self.records.append(record)
-            if writer is None:
+            if writer is None and not s.junit:
                 stack.enter_context(self._writer())
-        if not self.progress.complete:
+        overview = self.overview = self._overview()
+        if s.junit:
+            self._write_junit(overview)
+        self._write_summaries(overview)
+        if overview.exit_code == EXIT_INCOMPLETE:
             return _Outcome(EXIT_INCOMPLETE, "the audit is incomplete; run again with --resume")
-        if s.fail_on is not None and self.summary.has_findings_at(s.fail_on):
+        if overview.exit_code == EXIT_FINDINGS:
             return _Outcome(EXIT_FINDINGS)
         return _Outcome(EXIT_OK)
+
+    def _overview(self) -> AuditOverview:
+        """The run's overview; with a baseline, its scope is checked (BaselineError)."""
+        s = self.settings
+        codes = [info.code for info in s.rules]
+        comparison = None
+        if s.baseline is not None:
+            workspaces = {*self.summary.workspaces, *self.progress.totals}
+            comparison = compare(
+                self.summary.findings,
+                s.baseline,
+                # Findings of a skipped rule are neither resolved nor unchanged.
+                rules={*codes, FETCH_FAILED, RULE_FAILED},
+                workspaces=workspaces,
+            )
+        return AuditOverview(
+            summary=self.summary,
+            comparison=comparison,
+            fail_on=s.fail_on,
+            workspaces=dict(self.summary.workspaces),
+            rules=tuple(codes),
+            requests=self.stats.attempts if self.stats is not None else None,
+            retries=self.stats.retries if self.stats is not None else None,
+            duration=time.monotonic() - self.started,
+            complete=self.progress.complete,
+        )
+
+    def _write_junit(self, overview: AuditOverview) -> None:
+        data = junit_xml(self.records, overview)
+        if self.settings.to_stdout:
+            self.stdout.flush()
+            self.stdout.buffer.write(data)
+            self.stdout.buffer.flush()
+        else:
+            self.settings.out.write_bytes(data)
+
+    def _write_summaries(self, overview: AuditOverview) -> None:
+        """Write the summary JSON and Markdown asked for (and append the Markdown to
+        ``$GITHUB_STEP_SUMMARY``)."""
+        s = self.settings
+        if s.summary_json is not None:
+            text = json.dumps(summary_to_json(overview), indent=2, ensure_ascii=False)
+            s.summary_json.write_text(text + "\n", encoding="utf-8")
+        if s.summary_md is not None or s.step_summary is not None:
+            markdown = summary_markdown(overview)
+            if s.summary_md is not None:
+                s.summary_md.write_text(markdown, encoding="utf-8")
+            if s.step_summary is not None:
+                with open(s.step_summary, "a", encoding="utf-8") as handle:
+                    handle.write(markdown)
 
     def _writer(self) -> ReportWriter:
         s = self.settings
@@ -333,9 +394,11 @@ class _AuditCommand:
         report-file problem (exit code 2) unless the run already failed otherwise."""
         s = self.settings
         assert s.html is not None
-        assert self.records is not None
         page = render_html(
-            self.records, summary=self.summary, duration=time.monotonic() - self.started
+            self.records,
+            summary=self.summary,
+            comparison=self.overview.comparison if self.overview is not None else None,
+            duration=time.monotonic() - self.started,
         )
         try:
             write_html(s.html, page)
@@ -354,7 +417,7 @@ class _AuditCommand:
         s = self.settings
         if ran and s.html is not None:
             outcome = self._write_html(outcome)
-        if ran and not s.quiet:
+        if ran and s.show_summary:
             render_summary(
                 self.summary,
                 stream=self.summary_stream,
@@ -363,8 +426,9 @@ class _AuditCommand:
                 elapsed=time.monotonic() - self.started,
                 stats=self.stats,
                 failures=self.progress.listing_failures,
+                comparison=self.overview.comparison if self.overview is not None else None,
             )
-        if self.html_written and not s.quiet:
+        if self.html_written and s.show_summary:
             assert s.html is not None
             self.summary_stream.write(f"HTML report: {s.html.resolve()}\n")
             self.summary_stream.flush()

@@ -3,6 +3,7 @@ finished, incomplete, resumed or interrupted run, from the demo and from report 
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 from pathlib import Path
@@ -57,7 +58,8 @@ def test_quiet_writes_it_and_says_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     html = tmp_path / "elsewhere.html"
-    assert cli.main(demo(tmp_path, "--quiet", "--html", str(html))) == cli.EXIT_OK
+    args = demo(tmp_path, "--quiet", "--no-summary", "--html", str(html))
+    assert cli.main(args) == cli.EXIT_OK
     assert capsys.readouterr() == ("", "")
     assert audited(html.read_text(encoding="utf-8")) == 90
     assert not (tmp_path / "report.html").exists()  # --html wins over the demo's default
@@ -71,6 +73,25 @@ def test_the_demo_on_stdout_writes_no_file(
     args[args.index("--out") + 1] = "-"
     assert cli.main(args) == cli.EXIT_OK
     assert list(tmp_path.iterdir()) == []
+
+
+def test_with_a_baseline_new_findings_are_marked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    baseline = tmp_path / "baseline.jsonl"
+    assert cli.main(demo(tmp_path, "--quiet", "--out", str(baseline))) == cli.EXIT_OK
+    lines = baseline.read_text(encoding="utf-8").splitlines(keepends=True)
+    dropped = [json.loads(line) for line in lines[:5]]
+    baseline.write_text("".join(lines[5:]), encoding="utf-8")  # their findings are new
+    new = sum(len(record["findings"]) for record in dropped)
+    assert new > 0
+    html = tmp_path / "report.html"
+    assert cli.main(demo(tmp_path, "--quiet", "--baseline", str(baseline))) == cli.EXIT_OK
+    page = html.read_text(encoding="utf-8")
+    assert page.count('<span class="new">new</span>') == new
+    assert f"<li><b>{new}</b>New since the baseline</li>" in page
+    assert "<li><b>0</b>Resolved since the baseline</li>" in page
+    capsys.readouterr()
 
 
 @pytest.mark.parametrize(
