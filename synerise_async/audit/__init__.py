@@ -14,7 +14,8 @@ Each :class:`WorkflowAudit` holds the workflow, its statistics and last data run
 findings of the rules and, when fetching its details failed, an ``error`` (and an
 error-severity :data:`FETCH_FAILED` finding: such a workflow was not inspected).
 :class:`ReportWriter`, :func:`repair_report` and :func:`read_report` write and resume
-reports in JSON Lines or CSV; the ``synerise-async audit`` command uses them all.
+reports in JSON Lines or CSV; :func:`render_html` makes one self-contained HTML page of
+records (charts and a findings table); the ``synerise-async audit`` command uses them all.
 
 A rule is a plain function ``rule(record, thresholds) -> Iterable[Finding]`` that does
 no I/O and yields nothing when the data it needs is missing. To add one, write it and
@@ -45,6 +46,7 @@ then :func:`compare` by :class:`FindingKey` ``(Workspace, workflow, rule)``::
 """
 
 from ._baseline import Baseline, BaselineComparison, BaselineError, compare, read_baseline
+from ._html import DEFAULT_HTML_ROWS, render_html
 from ._job import (
     DEFAULT_CONCURRENCY,
     FETCH_FAILED,
@@ -109,6 +111,7 @@ __all__ = [
     "CSV_FIELDS",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_FAILED_RECORDS",
+    "DEFAULT_HTML_ROWS",
     "DEFAULT_MIN_STARTED",
     "DEFAULT_PAUSED_DAYS",
     "DEFAULT_RULES",
@@ -154,6 +157,7 @@ __all__ = [
     "read_report",
     "record_to_csv_row",
     "record_to_json",
+    "render_html",
     "repair_report",
     "select_rules",
     "stale_draft",

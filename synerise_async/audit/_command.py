@@ -55,9 +55,11 @@ __all__ = [
     "STDOUT",
     "Demo",
     "NoMfaCode",
+    "ReportSettings",
     "Settings",
     "UsageError",
     "build_parser",
+    "report_settings_from",
     "rules_table",
     "settings_from",
 ]
@@ -314,6 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace a report already in --out (without it, or --resume, the command "
         "refuses to touch one)",
     )
+    output.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write an HTML report (charts and findings; one self-contained file), "
+        "at the end, also of an interrupted run; the demo writes one next to --out",
+    )
     output.add_argument("--quiet", action="store_true", help="no progress (the summary stays)")
     output.add_argument("--no-summary", action="store_true", help="no summary at the end")
     output.add_argument(
@@ -334,6 +343,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--demo-latency", type=_seconds, help=argparse.SUPPRESS)
     demo.add_argument("--demo-faults", type=_seconds, help=argparse.SUPPRESS)
     demo.add_argument("--progress-interval", type=_seconds, help=argparse.SUPPRESS)
+
+    report = commands.add_parser(
+        "report",
+        help="make an HTML report of an audit report file",
+        description="Read an audit report (JSON Lines or CSV; finished, resumed or "
+        "interrupted) and write an HTML report of it: charts and findings, one "
+        "self-contained file. The report file is only read.",
+        epilog="Exit codes: 0 written, 2 usage or report-file problem.",
+        allow_abbrev=False,
+    )
+    report.error = parser.error  # type: ignore[method-assign]
+    report.add_argument("report", type=Path, metavar="REPORT", help="the audit report file")
+    report.add_argument(
+        "--format",
+        choices=[f.value for f in ReportFormat],
+        help="jsonl or csv; by default from the REPORT suffix",
+    )
+    report.add_argument(
+        "--html", type=Path, metavar="FILE", required=True, help="the HTML file to write"
+    )
     return parser
 
 
@@ -477,6 +506,35 @@ class Settings:
     summary_md: Path | None = None
     step_summary: Path | None = None
     show_summary: bool = True
+    html: Path | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ReportSettings:
+    """What ``synerise-async report`` is asked to do."""
+
+    report: Path
+    format: ReportFormat
+    html: Path
+
+
+def _html_path(path: Path) -> Path:
+    if path.is_dir():
+        raise UsageError(f"--html {path} is a directory")
+    if not path.parent.is_dir():
+        raise UsageError(f"--html {path}: no directory {path.parent}")
+    return path
+
+
+def report_settings_from(args: argparse.Namespace) -> ReportSettings:
+    """The settings of ``synerise-async report``, checked."""
+    if not args.report.is_file():
+        raise UsageError(f"{args.report}: no such report file")
+    html = _html_path(args.html)
+    if html.resolve() == args.report.resolve():
+        raise UsageError("--html would replace the report it is made from")
+    fmt = ReportFormat(args.format) if args.format else ReportFormat.for_path(args.report)
+    return ReportSettings(report=args.report, format=fmt, html=html)
 
 
 def _credentials(args: argparse.Namespace, env: Mapping[str, str]) -> Credentials:
@@ -619,6 +677,13 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
             f"--out {out} already holds a report: pass --resume to go on with it, "
             "or --overwrite to replace it"
         )
+    html: Path | None = args.html
+    if html is None and demo is not None and not to_stdout:
+        html = out.with_suffix(".html")  # the demo shows its HTML report too
+    if html is not None:
+        _html_path(html)
+        if not to_stdout and html.resolve() == out.resolve():
+            raise UsageError("--html and --out name the same file")
     include = Include.ALL
     if args.no_statistics:
         include &= ~Include.STATISTICS
@@ -658,4 +723,5 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         summary_md=args.summary_md,
         step_summary=step_summary,
         show_summary=not args.no_summary,
+        html=html,
     )

@@ -1,5 +1,6 @@
 """One run of ``synerise-async audit``: the report file, the progress, the logging, the
-signals, the summary, and the outcome's exit code (the embedded demo server included).
+signals, the summary, the HTML report, and the outcome's exit code (the embedded demo
+server included); and ``synerise-async report``, an HTML report of a report file.
 
 Its :class:`~._command.Settings` come from :mod:`._command`.
 """
@@ -10,10 +11,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, TextIO
 
@@ -42,10 +45,12 @@ from ._command import (
     EXIT_USAGE,
     Demo,
     NoMfaCode,
+    ReportSettings,
     Settings,
     UsageError,
 )
 from ._console import ProgressDisplay, Snapshot, make_progress, render_summary, snapshot
+from ._html import render_html
 from ._job import FETCH_FAILED, RULE_FAILED, audit_workflows
 from ._models import AuditProgress, WorkflowAudit
 from ._overview import AuditOverview
@@ -56,7 +61,7 @@ from ._writers import junit_xml, summary_markdown, summary_to_json
 if TYPE_CHECKING:
     from ..testing import FakeSynerise
 
-__all__ = ["command_logging", "run_audit"]
+__all__ = ["command_logging", "run_audit", "run_report", "write_html"]
 
 
 #: The library loggers whose warnings and errors the command reports itself, once, at
@@ -182,6 +187,36 @@ def _demo_reproduction(demo: Demo, fake: FakeSynerise) -> str:
     return "\n".join(lines)
 
 
+def write_html(path: Path, page: str) -> None:
+    """Write ``page`` to ``path`` whole or not at all (a temporary file, then a rename)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(page, encoding="utf-8")
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def run_report(settings: ReportSettings, *, stderr: TextIO) -> int:
+    """``synerise-async report``: an HTML report of a report file (only read: a partial
+    last line, left by a killed run, is skipped rather than repaired)."""
+    try:
+        contents = read_report(settings.report, settings.format, records=True, partial=True)
+        write_html(settings.html, render_html(contents.records, summary=contents.summary))
+    except ReportError as exc:
+        stderr.write(f"synerise-async report: {exc}\n")
+        return EXIT_USAGE
+    except (OSError, UnicodeDecodeError) as exc:
+        filename = getattr(exc, "filename", None) or settings.report
+        stderr.write(
+            f"synerise-async report: {getattr(exc, 'strerror', None) or exc}: {filename}\n"
+        )
+        return EXIT_USAGE
+    stderr.write(f"HTML report of {len(contents.records)} workflows: {settings.html.resolve()}\n")
+    return EXIT_OK
+
+
 @attrs.define
 class _Outcome:
     code: int = EXIT_OK
@@ -202,8 +237,10 @@ class _AuditCommand:
         self.stats: ClientStats | None = None
         self.new_records = 0
         self.started = time.monotonic()
-        #: The records of this run, kept for JUnit only (written at the end).
+        #: The records of the report (resumed ones too), kept for JUnit and HTML only.
         self.records: list[WorkflowAudit] = []
+        self.keep_records = settings.junit or settings.html is not None
+        self.html_written = False
         self.overview: AuditOverview | None = None
 
     def note(self, message: str) -> None:
@@ -218,7 +255,8 @@ class _AuditCommand:
         cut = repair_report(s.out)
         if cut:
             self.note(f"Resuming: dropped a partial last line ({cut} bytes) from {s.out}")
-        contents = read_report(s.out, s.format)
+        contents = read_report(s.out, s.format, records=self.keep_records)
+        self.records.extend(contents.records)
         if contents.keys:
             self.note(f"Resuming: {len(contents.keys)} workflows already in {s.out}")
         return contents
@@ -269,9 +307,9 @@ class _AuditCommand:
                 await stack.enter_async_context(_Ticker(display, self.snapshot))
             writer: ReportWriter | None = None
             async for record in run:
-                if s.junit:
+                if self.keep_records:
                     self.records.append(record)
-                else:
+                if not s.junit:
                     if writer is None:
                         # Opened at the first record: a run that fails to log in leaves
                         # an earlier report as it was.
@@ -355,9 +393,34 @@ class _AuditCommand:
     def snapshot(self) -> Snapshot:
         return snapshot(self.progress, self.stats, started=self.started, now=time.monotonic())
 
-    def finish(self, outcome: _Outcome, *, ran: bool) -> int:
-        """Show the summary (when the audit ran) and the outcome's message."""
+    def _write_html(self, outcome: _Outcome) -> _Outcome:
+        """Write the HTML report of the records there are; a failure to write it is a
+        report-file problem (exit code 2) unless the run already failed otherwise."""
         s = self.settings
+        assert s.html is not None
+        page = render_html(
+            self.records,
+            summary=self.summary,
+            comparison=self.overview.comparison if self.overview is not None else None,
+            duration=time.monotonic() - self.started,
+        )
+        try:
+            write_html(s.html, page)
+        except OSError as exc:
+            message = f"could not write the HTML report: {exc.strerror or exc}: {s.html}"
+            if outcome.code in (EXIT_OK, EXIT_FINDINGS):
+                return _Outcome(EXIT_USAGE, message)
+            self.stderr.write(f"synerise-async audit: {message}\n")
+            return outcome
+        self.html_written = True
+        return outcome
+
+    def finish(self, outcome: _Outcome, *, ran: bool) -> int:
+        """Write the HTML report and show the summary (when the audit ran), then the
+        outcome's message."""
+        s = self.settings
+        if ran and s.html is not None:
+            outcome = self._write_html(outcome)
         if ran and s.show_summary:
             render_summary(
                 self.summary,
@@ -369,6 +432,10 @@ class _AuditCommand:
                 failures=self.progress.listing_failures,
                 comparison=self.overview.comparison if self.overview is not None else None,
             )
+        if self.html_written and s.show_summary:
+            assert s.html is not None
+            self.summary_stream.write(f"HTML report: {s.html.resolve()}\n")
+            self.summary_stream.flush()
         if outcome.message:
             self.stderr.write(f"synerise-async audit: {outcome.message}\n")
             self.stderr.flush()
