@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_cli import assert_no_secret, demo, demo_secrets
+from test_command import assert_no_secret, demo, demo_secrets
 
 from synerise_async import cli
 from synerise_async.audit import (

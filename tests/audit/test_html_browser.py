@@ -27,7 +27,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from test_cli import demo
+from test_command import demo
 
 from synerise_async import cli
 from synerise_async.testing._workflows import HOSTILE_NAME

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from test_cli import demo
+from test_command import demo
 
 from synerise_async import cli
 from synerise_async.audit import DEFAULT_RULES, RULES, Severity, Thresholds, select_rules

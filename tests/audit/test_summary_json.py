@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from test_cli import LIST, assert_no_secret, demo, demo_secrets
+from test_command import LIST, assert_no_secret, demo, demo_secrets
 
 from synerise_async import cli
 from synerise_async.audit import (

@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from test_cli import (
+from test_command import (
     assert_no_secret,
     command,
     demo,
