@@ -299,39 +299,49 @@ _MAX_STALE_HEADERS = 3
 
 
 class _Deadline:
-    """The end of one call's ``total_timeout``, on the client's clock.
+    """The end of one call's ``total_timeout``, read on the client's clock.
 
     Policy:
 
-    - a wait (the limiter's queue, a cool-down, a token refresh) is cut at the deadline
-      by cancelling the call's own task, as ``asyncio.timeout`` does, so the waited-on
-      thing cleans up as for any cancellation: the queue is left, a shared refresh goes
-      on for the others; that cancellation becomes :class:`APITimeoutError`, any other
-      is raised as it came;
-    - an attempt gets ``min(timeout, time left)`` as its aiohttp timeout;
-    - a backoff that would end after the deadline is not slept: the call ends at once.
+    - the time left is read on the client's clock before each wait, each attempt and
+      each backoff: what the clock's own sleeps took (a cool-down, a rate-limit turn, a
+      backoff) counts, and a call past its deadline ends there;
+    - a backoff that would end after the deadline is not slept: the call ends at once;
+    - a wait for something else (a limiter slot, a token refresh) is cut when the time
+      left has passed on the event loop, as ``asyncio.timeout`` cuts it: by cancelling
+      the call's own task, so the waited-on thing cleans up as for any cancellation
+      (the queue is left, a shared refresh goes on for the others); that cancellation
+      becomes :class:`APITimeoutError`, any other is raised as it came;
+    - an attempt gets ``min(timeout, time left)`` as its aiohttp timeout (the event
+      loop's time too).
+
+    The loop's timers, not the clock's sleep, cut waits: a test clock that moves on each
+    sleep (``ManualClock``) would otherwise jump to the deadline whenever a call waits.
+    With the real clock both are the same time.
     """
 
-    def __init__(self, total: float, clock: Clock, info: RequestInfo) -> None:
+    def __init__(self, total: float, monotonic: Callable[[], float], info: RequestInfo) -> None:
         self._total = total
-        self._monotonic = clock.monotonic
-        self._sleep = clock.sleep
+        self._monotonic = monotonic
         self._info = info
-        self.at = clock.monotonic() + total
+        self.at = monotonic() + total
         #: The attempt whose aiohttp timeout the deadline shortened (its timeout is the deadline's).
         self.cut_attempt = 0
+        #: The error of the call once it ran out of time: raised as it is, never retried.
+        self.error: APITimeoutError | None = None
 
     def remaining(self) -> float:
         return self.at - self._monotonic()
 
     def passed(self, where: str, attempts: int, *, sent: bool = True) -> APITimeoutError:
         """The error of a call that ran out of time ``where`` (a phrase), after ``attempts``."""
-        return APITimeoutError(
+        self.error = APITimeoutError(
             f"The call's total_timeout of {self._total:g}s passed {where}",
             request=self._info,
             attempts=attempts,
             sent=sent,
         )
+        return self.error
 
     async def bound(self, awaitable: Awaitable[_T], where: str, attempt: int) -> _T:
         """``await awaitable``, cut at the deadline; ``attempt`` is the one it waits for."""
@@ -344,15 +354,12 @@ class _Deadline:
             raise self.passed(where, attempt - 1, sent=attempt > 1)
         expired = False
 
-        async def expire() -> None:
+        def expire() -> None:
             nonlocal expired
-            await self._sleep(remaining)
             expired = True
             task.cancel()
 
-        # A task, so the clock's own sleep (a test's ManualClock) times it; it only starts
-        # once the call really waits: a wait that ends at once never runs it.
-        timer = asyncio.ensure_future(expire())
+        timer = asyncio.get_running_loop().call_later(remaining, expire)
         cancelling = task.cancelling()
         try:
             return await awaitable
@@ -366,8 +373,11 @@ class _Deadline:
     @contextlib.asynccontextmanager
     async def slot(self, limiter: Limiter, attempt: int) -> AsyncIterator[None]:
         """``async with limiter``, its wait cut at the deadline."""
-        await self.bound(limiter.acquire(), "while waiting for its turn in the limiter", attempt)
+        where = "while waiting for its turn in the limiter"
+        await self.bound(limiter.acquire(), where, attempt)
         try:
+            if self.remaining() <= 0:  # the clock's own sleeps (a cool-down) passed it
+                raise self.passed(where, attempt - 1, sent=attempt > 1)
             yield
         finally:
             limiter.release()
@@ -408,7 +418,6 @@ class Pipeline:
         self._limiter = limiter
         self.authorizer = authorizer
         self._clock = clock.monotonic
-        self._clocks = clock
         self._wall_clock = clock.wall
         self._sleep = clock.sleep
         self._random = clock.random
@@ -498,7 +507,7 @@ class Pipeline:
         deadline = (
             None
             if config.total_timeout is None
-            else _Deadline(config.total_timeout, self._clocks, info)
+            else _Deadline(config.total_timeout, self._clock, info)
         )
         max_retries = (
             config.token_refresh_attempts - 1 if policy is RetryPolicy.TOKEN else config.max_retries
@@ -518,6 +527,8 @@ class Pipeline:
                     request, source, url, info, headers, body, attempt, deadline
                 )
             except APIConnectionError as error:
+                if deadline is not None and error is deadline.error:
+                    raise
                 self.stats.errors += 1
                 if (
                     deadline is not None
