@@ -15,6 +15,9 @@
   (a fixed token, Basic) get a :class:`~synerise_async.LoginRefusedError` saying so. Token requests (logins,
   refreshes) have their own, smaller budget (``token_refresh_attempts``), and a 2xx
   answer of theirs that does not decode is retried like a 5xx.
+  ``ClientConfig.retry_non_idempotent`` retries the others too. ``ClientConfig.total_timeout``
+  bounds the whole loop (``_Deadline``): past it, or when a backoff would end after it,
+  the call raises :class:`~synerise_async.APITimeoutError` saying so; it is never retried.
 - ``_authorize_attempt`` takes the Authorization header for *each attempt*, after every
   wait (the cool-down, a rate-limit turn, a limiter slot, a backoff): a header whose
   token expired meanwhile is never sent; the token session is asked again instead,
@@ -448,6 +451,7 @@ class Pipeline:
             APIConnectionError: when no response could be had, after any retries.
             ResponseValidationError: a token request's answer did not decode, after retries.
             TokenRefreshError: when no valid token could be obtained.
+            APITimeoutError: also when the call's ``total_timeout`` passed.
         """
         return self._send_with_retries(request)
 
