@@ -392,7 +392,9 @@ class SyneriseClient:
         and the token session (one login for all). It opens and closes with this
         client: its own :meth:`aclose` does nothing, and once this client is closed it
         raises what this client raises. Views compose (``a.with_options(x).with_options(y)``);
-        this client's options are untouched. Building one costs no I/O.
+        this client's options are untouched. Building one costs no I/O, so a view per
+        request is fine. :meth:`for_workspace` on a view gives a Workspace client with
+        the view's options; a view of a Workspace client keeps that client's token.
 
         Args:
             timeout: seconds each attempt may take.
