@@ -293,3 +293,8 @@ def test_header_values_are_not_shown_in_reprs() -> None:
         assert "s3cret" not in shown
         assert "X-Api-Secret" in shown
     assert "s3cret" not in repr(SyneriseClient(config=config).with_options(headers=config.headers))
+
+
+def test_configured_headers_replace_the_defaults_whatever_their_case() -> None:
+    sent = ClientConfig(headers={"user-agent": "mine/1"}).default_headers()
+    assert [v for k, v in sent.items() if k.lower() == "user-agent"] == ["mine/1"]
