@@ -258,10 +258,11 @@ class SyneriseClient:
         """A token session for token credentials, a fixed header for Basic."""
         auth = self.auth
         if isinstance(auth, TokenCredentials):
-            credentials = auth
+            credentials, send = auth, self.send
+            parent = None if self._parent is None else self._parent.token_session
 
             async def fetch(current: SessionToken | None) -> IssuedToken:
-                return await credentials.obtain_token(self, current)
+                return await credentials.obtain_token(send, current, parent=parent)
 
             return TokenSession(
                 fetch,
