@@ -456,9 +456,15 @@ def _add_summary_flags(audit: argparse.ArgumentParser) -> None:
 
 def _selected_rules(args: argparse.Namespace) -> tuple[RuleInfo, ...]:
     try:
-        return select_rules(args.rules, args.skip_rules or ())
+        rules = select_rules(args.rules, args.skip_rules or ())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if not rules:  # an audit without rules would pass every --fail-on
+        raise UsageError(
+            "--rules and --skip-rules leave no rule to apply; the rules are "
+            + ", ".join(info.code for info in RULES)
+        )
+    return rules
 
 
 def _baseline(args: argparse.Namespace) -> Baseline | None:
@@ -518,11 +524,12 @@ class ReportSettings:
     html: Path
 
 
-def _html_path(path: Path) -> Path:
+def _output_path(label: str, path: Path) -> Path:
+    """``path``, checked before the audit runs: a file that can be made."""
     if path.is_dir():
-        raise UsageError(f"--html {path} is a directory")
+        raise UsageError(f"{label} {path} is a directory")
     if not path.parent.is_dir():
-        raise UsageError(f"--html {path}: no directory {path.parent}")
+        raise UsageError(f"{label} {path}: no directory {path.parent}")
     return path
 
 
@@ -530,7 +537,7 @@ def report_settings_from(args: argparse.Namespace) -> ReportSettings:
     """The settings of ``synerise-async report``, checked."""
     if not args.report.is_file():
         raise UsageError(f"{args.report}: no such report file")
-    html = _html_path(args.html)
+    html = _output_path("--html", args.html)
     if html.resolve() == args.report.resolve():
         raise UsageError("--html would replace the report it is made from")
     fmt = ReportFormat(args.format) if args.format else ReportFormat.for_path(args.report)
@@ -664,7 +671,10 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
     baseline = _baseline(args)
     step_summary = None
     if not args.no_step_summary and (named := env.get(_ENV_STEP_SUMMARY, "").strip()):
-        step_summary = Path(named)
+        step_summary = _output_path(f"${_ENV_STEP_SUMMARY}", Path(named))
+    for flag, path in (("--summary-json", args.summary_json), ("--summary-md", args.summary_md)):
+        if path is not None:
+            _output_path(flag, path)
     if to_stdout:
         if args.resume:
             raise UsageError("--resume needs a report file, not --out -")
@@ -681,7 +691,7 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
     if html is None and demo is not None and not to_stdout:
         html = out.with_suffix(".html")  # the demo shows its HTML report too
     if html is not None:
-        _html_path(html)
+        _output_path("--html", html)
         if not to_stdout and html.resolve() == out.resolve():
             raise UsageError("--html and --out name the same file")
     include = Include.ALL
