@@ -415,12 +415,17 @@ class _ListRules(argparse.Action):
 def _add_selection_flags(rules: argparse._ArgumentGroup) -> None:
     rules.add_argument(
         "--rules",
+        action="extend",
         type=_names,
         metavar="NAMES",
-        help="apply only these rules (comma-separated; see --list-rules)",
+        help="apply only these rules (comma-separated, or repeat the flag; see --list-rules)",
     )
     rules.add_argument(
-        "--skip-rules", type=_names, metavar="NAMES", help="do not apply these rules"
+        "--skip-rules",
+        action="extend",
+        type=_names,
+        metavar="NAMES",
+        help="do not apply these rules",
     )
     rules.add_argument(
         "--list-rules",
