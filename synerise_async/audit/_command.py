@@ -538,6 +538,18 @@ def _output_path(label: str, path: Path) -> Path:
     return path
 
 
+def _distinct(paths: list[tuple[str, Path | None]]) -> None:
+    """Refuse two of ``paths`` (label, path) that name one file: the later would replace it."""
+    seen: dict[Path, str] = {}
+    for label, path in paths:
+        if path is None:
+            continue
+        where = path.resolve()
+        if where in seen:
+            raise UsageError(f"{label} and {seen[where]} name the same file")
+        seen[where] = label
+
+
 def report_settings_from(args: argparse.Namespace) -> ReportSettings:
     """The settings of ``synerise-async report``, checked."""
     if not args.report.is_file():
@@ -673,7 +685,6 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
             "all its records; resume a JSON Lines report instead"
         )
     rules = _selected_rules(args)
-    baseline = _baseline(args)
     step_summary = None
     if not args.no_step_summary and (named := env.get(_ENV_STEP_SUMMARY, "").strip()):
         step_summary = _output_path(f"${_ENV_STEP_SUMMARY}", Path(named))
@@ -697,8 +708,17 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         html = out.with_suffix(".html")  # the demo shows its HTML report too
     if html is not None:
         _output_path("--html", html)
-        if not to_stdout and html.resolve() == out.resolve():
-            raise UsageError("--html and --out name the same file")
+    outputs = [
+        ("--out", None if to_stdout else out),
+        ("--html", html),
+        ("--summary-json", args.summary_json),
+        ("--summary-md", args.summary_md),
+        (f"${_ENV_STEP_SUMMARY}", step_summary),
+    ]
+    _distinct(outputs)
+    # The baseline may be the report this run replaces (it is read first), no other output.
+    _distinct([*outputs[1:], ("--baseline", args.baseline)])
+    baseline = _baseline(args)
     include = Include.ALL
     if args.no_statistics:
         include &= ~Include.STATISTICS

@@ -181,3 +181,42 @@ def test_an_interrupted_run_leaves_no_summary_json_of_another_exit_code(tmp_path
             process.communicate()
     assert process.returncode == cli.EXIT_INTERRUPTED, stderr
     assert stated(tmp_path) in (None, cli.EXIT_INTERRUPTED)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--summary-json", "{tmp}/r.jsonl"), "--summary-json and --out name the same file"),
+        (("--summary-md", "{tmp}/r.jsonl"), "--summary-md and --out name the same file"),
+        (("--summary-md", "{tmp}/s.json"), "--summary-md and --summary-json name the same"),
+        (("--html", "{tmp}/s.json"), "--summary-json and --html name the same file"),
+        (("--baseline", "{tmp}/s.json"), "--baseline and --summary-json name the same file"),
+        (("--summary-md", "{tmp}/step.md"), "$GITHUB_STEP_SUMMARY and --summary-md name the"),
+    ],
+)
+def test_two_outputs_naming_one_file_are_refused(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: tuple[str, ...],
+    message: str,
+) -> None:
+    """A mistyped flag must not replace the report (or the baseline) with a summary."""
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "step.md"))
+    report = tmp_path / "r.jsonl"
+    assert cli.main(demo(tmp_path)) == cli.EXIT_OK
+    kept = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    args = demo(tmp_path, *(e.format(tmp=tmp_path) for e in extra))
+    assert cli.main(args) == cli.EXIT_USAGE
+    assert message in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == kept
+    assert report.read_bytes() == kept["r.jsonl"]
+
+
+def test_a_baseline_may_be_the_report_it_is_replaced_by(tmp_path: Path) -> None:
+    """``--baseline r.jsonl --out r.jsonl --overwrite``: compare with the last run and
+    replace it (the baseline is read before the report is opened)."""
+    assert cli.main(demo(tmp_path)) == cli.EXIT_OK
+    args = demo(tmp_path, "--baseline", str(tmp_path / "r.jsonl"), "--fail-on", "info")
+    assert cli.main(args) == cli.EXIT_OK
+    assert stated(tmp_path) == cli.EXIT_OK
