@@ -14,6 +14,7 @@ all and passed every ``--fail-on``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -22,9 +23,13 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
+from _adversarial import watchdog
 
 from synerise_async import cli
+from synerise_async.audit import summary_schema
+from synerise_async.testing import FakeSynerise
 
 DEADLINE = 60
 
@@ -51,9 +56,15 @@ def demo(tmp: Path, *extra: str, workflows: int = 30) -> list[str]:
 
 
 def stated(tmp: Path) -> int | None:
-    """The exit code the summary JSON states, or None when there is none."""
+    """The exit code the summary JSON states (checked against its schema), or None when
+    there is none."""
     path = tmp / "s.json"
-    return json.loads(path.read_text(encoding="utf-8"))["exit_code"] if path.exists() else None
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    jsonschema.validate(data, summary_schema())
+    code: int = data["exit_code"]
+    return code
 
 
 @pytest.fixture(autouse=True)
@@ -220,3 +231,22 @@ def test_a_baseline_may_be_the_report_it_is_replaced_by(tmp_path: Path) -> None:
     args = demo(tmp_path, "--baseline", str(tmp_path / "r.jsonl"), "--fail-on", "info")
     assert cli.main(args) == cli.EXIT_OK
     assert stated(tmp_path) == cli.EXIT_OK
+
+
+async def test_an_incomplete_run_states_exit_code_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with (
+        watchdog(60, "the incomplete audit"),
+        FakeSynerise(seed=5, workspaces=1, workflows_per_workspace=150) as fake,
+    ):
+        monkeypatch.setenv("SYNERISE_API_KEY", fake.workspace.api_key)
+        # The second listing page keeps failing: the listing is given up.
+        fake.faults.error(
+            503, count=10_000, path="/automation-brain/v2/diagrams", query={"page": "2"}
+        )
+        args = ["audit", "--base-url", fake.url, "--quiet", "--fail-on", "info"]
+        args += ["--out", str(tmp_path / "r.jsonl"), "--summary-json", str(tmp_path / "s.json")]
+        code = await asyncio.to_thread(cli.main, args)
+    assert code == cli.EXIT_INCOMPLETE
+    assert stated(tmp_path) == cli.EXIT_INCOMPLETE
