@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, Final, Self, TypeVar
 import attrs
 
 from .._exceptions import SyneriseError
-from .._serde import dumps
+from .._serde import _structure_datetime, dumps
 from ..models.automation import (
     LastRunLogs,
     PipelineStages,
@@ -394,7 +394,9 @@ def _severity(path: Path, number: int, value: str) -> Severity:
 
 
 def _moment(value: Any) -> dt.datetime | None:
-    return None if value in (None, "") else dt.datetime.fromisoformat(str(value))
+    # The SDK's one rule for times: aware, in UTC; without an offset, UTC (a report saved
+    # again by a spreadsheet may have lost them, and naive and aware times do not mix).
+    return None if value in (None, "") else _structure_datetime(str(value), dt.datetime)
 
 
 def _number(value: Any) -> int | None:

@@ -12,9 +12,11 @@ line was bad; and a baseline or a resumed report that was not UTF-8 raised
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
+import attrs
 import pytest
 
 from synerise_async import cli
@@ -28,6 +30,7 @@ from synerise_async.audit import (
     WorkspaceRef,
     compare,
     read_baseline,
+    read_report,
 )
 from synerise_async.models import Workflow
 
@@ -153,3 +156,31 @@ def test_a_csv_baseline_gates_like_a_jsonl_one(tmp_path: Path) -> None:
         outcomes.append((code, data["baseline"]["new"], data["baseline"]["unchanged"]))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][:2] == (cli.EXIT_OK, 0)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_report_of_moments_without_an_offset_reads_them_as_utc(
+    tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A report whose times lost their offset (a CSV saved again by a spreadsheet, then
+    resumed, say): read as UTC, as the SDK reads the API's, instead of a TypeError when
+    the HTML report compares or subtracts them (aware and naive)."""
+    updated = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    records = [
+        attrs.evolve(
+            rec(n, "A", "no-tags"),
+            workflow=attrs.evolve(rec(n, "A").workflow, updated=updated),
+            audited_at=dt.datetime(2026, 1, 31, 12, tzinfo=dt.UTC),
+        )
+        for n in range(2)
+    ]
+    report = write(tmp_path / f"r{suffix}", *records)
+    lines = report.read_text(encoding="utf-8").splitlines(True)
+    lines[-2] = lines[-2].replace("+00:00", "")  # the first record: the second keeps them
+    report.write_text("".join(lines), encoding="utf-8")
+    back = read_report(report, ReportFormat.for_path(report), records=True).records
+    assert [r.days_since_update() for r in back] == [30.5, 30.5]
+    assert all(r.audited_at.tzinfo is not None for r in back)
+    html = tmp_path / "r.html"
+    assert cli.main(["report", str(report), "--html", str(html)]) == cli.EXIT_OK
+    assert "audited 2026-01-31 12:00 to 2026-01-31 12:00 UTC" in html.read_text(encoding="utf-8")
