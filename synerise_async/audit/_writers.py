@@ -128,11 +128,16 @@ _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _MARKDOWN: Final = re.compile(r"([\\`*_\[\]|~])")
 
 
+def one_line(text: str) -> str:
+    """``text`` (user input) as one line without control characters (for a table cell,
+    or a terminal: no escape sequence gets through)."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
 def markdown_text(text: str) -> str:
-    """``text`` (user input) safe in a Markdown table cell: one line, HTML escaped, the
-    characters Markdown acts on backslash-escaped."""
-    one_line = " ".join(_CONTROL.sub(" ", text).split())
-    return _MARKDOWN.sub(r"\\\1", html.escape(one_line, quote=False))
+    """``text`` (user input) safe in a Markdown table cell: :func:`one_line`, HTML
+    escaped, the characters Markdown acts on backslash-escaped."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(one_line(text), quote=False))
 
 
 def _table(header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> list[str]:
