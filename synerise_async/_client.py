@@ -106,8 +106,11 @@ def _credential_kind(auth: TokenCredentials) -> str:
     """What ``TokenRefreshStarted.credential`` calls ``auth``."""
     if isinstance(auth, TokenAuth):
         return "token" if auth.provider is None else "token-provider"
-    kinds = {WorkspaceAuth: "workspace", UserAuth: "user", ProfileAuth: "profile"}
-    return next((kind for cls, kind in kinds.items() if isinstance(auth, cls)), "token")
+    if isinstance(auth, WorkspaceAuth):
+        return "workspace"
+    if isinstance(auth, UserAuth):
+        return "user"
+    return "profile" if isinstance(auth, ProfileAuth) else type(auth).__name__
 
 
 class SyneriseClient:

@@ -47,6 +47,12 @@ an application that configured no logging sees nothing):
   with the traceback the result does not carry.
 
 No record holds a secret: requests are named by method and URL, errors by their message.
+
+Events (:mod:`synerise_async.events`), only when the client has hooks: ``send`` then runs
+the loop inside ``_send_observed`` (``RequestStarted``, ``RequestEnded``); the loop tells
+each attempt (``AttemptStarted`` once the slot and a header are held, ``AttemptEnded``)
+and each retry before it sleeps (``RetryScheduled``). Without hooks each of these points
+is one ``if call is not None``. ``ClientStats`` is counted either way.
 """
 
 from __future__ import annotations

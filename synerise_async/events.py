@@ -12,10 +12,10 @@ A hook is a plain or an ``async`` callable. A plain hook runs inline, in the tas
 context of the call that caused the event (its ``contextvars``, a tracing library's
 current span among them, are the caller's); keep it quick. An ``async`` hook is started
 as a task and never awaited by the call; ``SyneriseClient.aclose()`` waits a little
-(``DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT``, 1 s) for those still running, then cancels them. A hook that raises
-never changes the call: its first error is logged (WARNING, with the traceback, logger
-``synerise_async.events``), later ones of the same hook are not. With no hooks no event
-is built.
+(``DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT``, 1 s) for those still running, then cancels them.
+A hook that raises never changes the call: its first error is logged (WARNING, with the
+traceback, logger ``synerise_async.events``), later ones of the same hook are not. With
+no hooks no event is built.
 
 Every event is frozen and has ``at``, the client clock's monotonic time when it
 happened. No field holds a secret: no token, header value or body; ``url`` is the
@@ -285,7 +285,7 @@ class PageFetched(Event):
 
     Attributes:
         operation: the list operation's name (``"list_workflows"``).
-        page: the page's number (1 for the first the paginator fetched).
+        page: the page's number (1-based, as in :attr:`Page.page`).
         items: how many items it held.
         prefetched: whether it was fetched ahead, before it was asked for.
     """
@@ -299,15 +299,16 @@ class PageFetched(Event):
 class _Dispatcher:
     """Hands events to the hooks of one client (and its Workspace clients).
 
-    Emission points test ``if dispatcher.hooks:`` before building an event, so that with
-    no hooks an event costs one branch. Policy:
+    The client makes one only when there are hooks; emission points test that it is
+    there (``if call is not None``, ``if self._events is not None``) before building an
+    event, so that with no hooks an event costs one branch. Policy:
 
     - a plain hook runs inline; an async hook's coroutine becomes a task held in a set
       (never awaited by the call);
     - an ``Exception`` from a hook (raised, or ending its task) is logged once per hook
       and dropped; ``CancelledError`` and other ``BaseException`` raised inline pass;
-    - ``aclose`` waits up to ``close_timeout`` seconds for running hook tasks, then cancels them
-      and waits for them to end, so none is left pending.
+    - ``aclose`` waits up to ``close_timeout`` seconds for running hook tasks, then
+      cancels them and waits for them to end, so none is left pending.
     """
 
     def __init__(
