@@ -2,7 +2,8 @@
 
 It owns the aiohttp session (or borrows the caller's, which it then never closes), the
 limiter, the request pipeline, the token session of its credentials, and the one event
-dispatcher (``ClientConfig.event_hooks``) it hands to all of them.
+dispatcher (``ClientConfig.event_hooks``) it hands to all of them. A view
+(:meth:`SyneriseClient.with_options`) is a client of its own options over all of these.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import uuid
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import aiohttp
 import attrs
@@ -24,13 +26,16 @@ from ._config import (
     DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT,
     REGIONS,
     ClientConfig,
+    check_headers,
+    headers_repr,
+    merge_headers,
     shown_proxy,
 )
 from ._exceptions import ClientStateError, InvalidArgumentError
 from ._http import Authorizer, ClientStats, Pipeline, Request
 from ._limits import Limiter
 from ._redaction import Redacted
-from ._types import RawResponse
+from ._types import UNSET, RawResponse, Unset
 from ._validation import has_control_character
 from .auth._credentials import (
     BasicAuth,
@@ -268,7 +273,13 @@ class SyneriseClient:
 
     def _start(self, shared: _Shared) -> None:
         self._shared = shared
-        self._pipeline = Pipeline(
+        self._pipeline = self._new_pipeline(shared)
+        self._authorizer = self._make_authorizer()
+        self._pipeline.authorizer = self._authorizer
+
+    def _new_pipeline(self, shared: _Shared) -> Pipeline:
+        """A pipeline of this client's config over ``shared`` (a view's: over its client's)."""
+        return Pipeline(
             session=shared.session,
             base_url=self.base_url,
             config=self.config,
@@ -278,17 +289,16 @@ class SyneriseClient:
             proxy=None if shared.proxy is None else shown_proxy(shared.proxy),
             events=shared.events,
         )
-        self._authorizer = self._make_authorizer()
-        self._pipeline.authorizer = self._authorizer
 
     def _make_authorizer(self) -> Authorizer | None:
         """A token session for token credentials, a fixed header for Basic."""
         auth = self.auth
         if isinstance(auth, TokenCredentials):
-            credentials = auth
+            credentials, send = auth, self.send
+            parent = None if self._parent is None else self._parent.token_session
 
             async def fetch(current: SessionToken | None) -> IssuedToken:
-                return await credentials.obtain_token(self, current)
+                return await credentials.obtain_token(send, current, parent=parent)
 
             assert self._shared is not None
             return TokenSession(
@@ -414,3 +424,126 @@ class SyneriseClient:
         child._parent = self
         child._start(self._shared)
         return child
+
+    def with_options(
+        self,
+        *,
+        timeout: float | Unset = UNSET,
+        connect_timeout: float | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        total_timeout: float | Unset | None = UNSET,
+        retry_non_idempotent: bool | Unset = UNSET,
+        headers: Mapping[str, str] | Unset = UNSET,
+    ) -> SyneriseClient:
+        """A view of this client with other options for the calls made through it.
+
+        Pass it as ``client=`` to any operation, paginator or the audit, or call its
+        :meth:`send`. It shares everything of this client but its options: the
+        connection pool, the limiter and its cool-down, the counters (:attr:`stats`)
+        and the token session (one login for all). It opens and closes with this
+        client: its own :meth:`aclose` does nothing, and once this client is closed it
+        raises what this client raises. Views compose (``a.with_options(x).with_options(y)``);
+        this client's options are untouched. Building one costs no I/O, so a view per
+        request is fine. :meth:`for_workspace` on a view gives a Workspace client with
+        the view's options; a view of a Workspace client keeps that client's token.
+
+        Args:
+            timeout: seconds each attempt may take.
+            connect_timeout: seconds to establish a connection.
+            max_retries: retries after the first attempt (0: none).
+            total_timeout: seconds the whole call may take, its retries, backoffs and
+                waits included; past it the call raises :class:`APITimeoutError`
+                (None: no bound).
+            retry_non_idempotent: also retry non-idempotent requests (POST, PATCH:
+                starting or stopping a workflow) after they may have reached the
+                server: only where doing the work twice is harmless.
+            headers: extra headers for every request of the view, on top of this
+                client's (names compared without case); not Authorization.
+
+        Returns:
+            The view, a :class:`SyneriseClient`.
+
+        Raises:
+            InvalidArgumentError: a value out of range or of the wrong type, naming it
+                (``timeout``), before anything is sent.
+        """
+        given: dict[str, Any] = {
+            "timeout": timeout,
+            "connect_timeout": connect_timeout,
+            "max_retries": max_retries,
+            "total_timeout": total_timeout,
+            "retry_non_idempotent": retry_non_idempotent,
+        }
+        changes = {name: value for name, value in given.items() if value is not UNSET}
+        if not isinstance(headers, Unset):
+            changes["headers"] = merge_headers(
+                self.config.headers, check_headers("headers", headers)
+            )
+        try:
+            # ClientConfig's own checks, named after this method's arguments.
+            config = attrs.evolve(self.config, **changes)
+        except InvalidArgumentError as error:
+            problem = str(error).removeprefix(f"{error.argument}: ")
+            raise InvalidArgumentError(error.argument.removeprefix("config."), problem) from None
+        return _ClientView(self, config, changes)
+
+
+class _ClientView(SyneriseClient):
+    """What :meth:`SyneriseClient.with_options` returns: a client of its own config over
+    its client's session, limiter, counters and token session (its pipeline is built on
+    first use, so a view may be made before its client opens)."""
+
+    def __init__(self, base: SyneriseClient, config: ClientConfig, options: dict[str, Any]) -> None:
+        super().__init__(base.auth, base_url=base.base_url, config=config, clock=base.clock)
+        self._base = base
+        self._parent = base._parent
+        self._options = options
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={headers_repr(value) if name == 'headers' else repr(value)}"
+            for name, value in self._options.items()
+        )
+        return f"<view of {self._base!r} with_options({shown})>"
+
+    async def open(self) -> None:
+        """Nothing to do: a view opens with its client."""
+
+    async def aclose(self) -> None:
+        """Nothing to do: a view closes with its client (close that one)."""
+
+    @property
+    def closed(self) -> bool:
+        """Whether its client is closed."""
+        return self._base.closed
+
+    @property
+    def stats(self) -> ClientStats:
+        """Its client's counters."""
+        return self._base.stats
+
+    @property
+    def limiter(self) -> Limiter:
+        """Its client's limiter."""
+        return self._base.limiter
+
+    @property
+    def token_session(self) -> TokenSession | None:
+        """Its client's token session."""
+        return self._base.token_session
+
+    @property
+    def _events(self) -> _Dispatcher | None:
+        """Its client's event dispatcher (a walk may start before the view's first call)."""
+        return self._base._events
+
+    def _ready(self) -> Pipeline:
+        self._base._ready()  # open, not closed, on this loop: else the client's own error
+        if self._pipeline is None:
+            shared = self._base._shared
+            assert shared is not None
+            self._shared = shared
+            self._authorizer = self._base._authorizer
+            self._pipeline = self._new_pipeline(shared)
+            self._pipeline.authorizer = self._authorizer
+        return self._pipeline

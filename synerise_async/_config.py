@@ -42,6 +42,9 @@ __all__ = [
     "DEFAULT_TOKEN_REFRESH_ATTEMPTS",
     "REGIONS",
     "ClientConfig",
+    "check_headers",
+    "headers_repr",
+    "merge_headers",
 ]
 
 #: Azure EU, Synerise's default host.
@@ -212,25 +215,50 @@ _TOKEN_CHARS = frozenset(
 )
 
 
-def _headers(value: object) -> Mapping[str, str]:
+def check_headers(argument: str, value: object) -> Mapping[str, str]:
+    """Extra request headers, checked: ``value`` as a read-only mapping of valid header
+    names to values without control characters, none of them Authorization (the
+    credentials set it; a second one would be sent beside theirs or replace it silently).
+
+    Raises:
+        InvalidArgumentError: naming ``argument``; a value is never quoted, since a
+            custom header may carry a secret.
+    """
     if not isinstance(value, Mapping):
         raise InvalidArgumentError(
-            "config.headers", f"must be a mapping of header names to values; got {value!r}"
+            argument, f"must be a mapping of header names to values; got {type(value).__name__}"
         )
     for name, item in value.items():
         if not isinstance(name, str) or not name or not set(name) <= _TOKEN_CHARS:
-            raise InvalidArgumentError("config.headers", f"{name!r} is not a valid header name")
+            raise InvalidArgumentError(argument, f"{name!r} is not a valid header name")
         if name.lower() == "authorization":
-            raise InvalidArgumentError(
-                "config.headers", "must not set Authorization: the credentials do"
-            )
+            raise InvalidArgumentError(argument, "must not set Authorization: the credentials do")
         if not isinstance(item, str) or has_control_character(item):
-            # The value is not shown: a custom header may carry a secret.
             raise InvalidArgumentError(
-                "config.headers",
-                f"the value of {name!r} must be a string without control characters",
+                argument, f"the value of {name!r} must be a string without control characters"
             )
     return MappingProxyType(dict(value))
+
+
+def merge_headers(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    """``base`` with ``extra`` on top, names compared without case (HTTP's rule): a
+    ``user-agent`` in ``extra`` replaces ``User-Agent`` instead of being sent beside it."""
+    replaced = {name.lower() for name in extra}
+    return {
+        **{name: value for name, value in base.items() if name.lower() not in replaced},
+        **extra,
+    }
+
+
+def headers_repr(headers: Mapping[str, str] | None) -> str:
+    """Headers as a repr shows them: their names only, since a value may be a secret."""
+    if headers is None:
+        return "None"
+    return "{" + ", ".join(f"{name!r}: '***'" for name in headers) + "}"
+
+
+def _headers(value: object) -> Mapping[str, str]:
+    return check_headers("config.headers", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -241,6 +269,11 @@ class ClientConfig:
 
     - every attempt has its own ``timeout``; ``max_retries`` more attempts follow a
       retryable failure (connection errors, timeouts, 408, 429, 500, 502, 503, 504);
+      a non-idempotent request (POST, PATCH) is retried after it may have reached the
+      server only with ``retry_non_idempotent``;
+    - ``total_timeout``, when set, bounds a whole call: its attempts, backoffs and waits
+      (limiter, cool-down, token refresh); past it the call raises ``APITimeoutError``,
+      and a backoff that would end after it is not slept;
     - the wait before retry n (1 for the first) is uniform in
       ``[0, min(backoff_cap, backoff_base * 2**(n - 1)))``,
       unless the server sent ``Retry-After``, which wins up to ``max_retry_after``;
@@ -280,11 +313,18 @@ class ClientConfig:
     )
     api_version: str = attrs.field(default=DEFAULT_API_VERSION, validator=_header_value)
     user_agent: str = attrs.field(default=f"synerise-async/{__version__}", validator=_header_value)
-    headers: Mapping[str, str] = attrs.field(factory=dict, converter=_headers)
+    #: Sent with every request; shown by name only (a value may be a secret).
+    headers: Mapping[str, str] = attrs.field(factory=dict, converter=_headers, repr=headers_repr)
     allow_insecure_http: bool = attrs.field(default=False, validator=_flag)
     trust_env: bool = attrs.field(default=True, validator=_flag)
     #: An http(s) proxy URL; credentials in it are never shown (nor in this repr).
     proxy: str | None = attrs.field(default=None, converter=_proxy, repr=_proxy_repr)
+    #: Seconds one call may take in all: every attempt, backoff, limiter and token wait
+    #: (None: no bound but the attempts' own ``timeout``).
+    total_timeout: float | None = attrs.field(default=None, validator=_optional_positive)
+    #: Retry non-idempotent requests (POST, PATCH: starting a workflow) after they may
+    #: have reached the server too. Off by default: a repeat may do the work twice.
+    retry_non_idempotent: bool = attrs.field(default=False, validator=_flag)
     #: Called with every :mod:`~synerise_async.events` event: plain or ``async``
     #: callables, ``hook(event)``. See :mod:`synerise_async.events` for the rules.
     event_hooks: tuple[EventHook, ...] = attrs.field(default=(), converter=_event_hooks)
@@ -297,9 +337,9 @@ class ClientConfig:
 
     def default_headers(self) -> dict[str, str]:
         """The headers sent with every request, before authentication."""
-        return {
+        defaults = {
             "Accept": "application/json",
             "User-Agent": self.user_agent,
             "Api-Version": self.api_version,
-            **self.headers,
         }
+        return merge_headers(defaults, self.headers)

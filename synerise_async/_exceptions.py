@@ -315,10 +315,18 @@ class APIConnectionError(APIError):
 
 
 class APITimeoutError(APIConnectionError):
-    """An attempt took longer than the configured timeout."""
+    """An attempt took longer than the configured ``timeout``, or a whole call longer
+    than its ``total_timeout`` (the message says which)."""
 
-    def __init__(self, *, request: RequestInfo, attempts: int = 1, sent: bool = True) -> None:
-        super().__init__("Request timed out", request=request, attempts=attempts, sent=sent)
+    def __init__(
+        self,
+        message: str = "Request timed out",
+        *,
+        request: RequestInfo,
+        attempts: int = 1,
+        sent: bool = True,
+    ) -> None:
+        super().__init__(message, request=request, attempts=attempts, sent=sent)
 
 
 class ResponseValidationError(APIError):

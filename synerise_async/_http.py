@@ -15,6 +15,9 @@
   (a fixed token, Basic) get a :class:`~synerise_async.LoginRefusedError` saying so. Token requests (logins,
   refreshes) have their own, smaller budget (``token_refresh_attempts``), and a 2xx
   answer of theirs that does not decode is retried like a 5xx.
+  ``ClientConfig.retry_non_idempotent`` retries the others too. ``ClientConfig.total_timeout``
+  bounds the whole loop (``_Deadline``): past it, or when a backoff would end after it,
+  the call raises :class:`~synerise_async.APITimeoutError` saying so; it is never retried.
 - ``_authorize_attempt`` takes the Authorization header for *each attempt*, after every
   wait (the cool-down, a rate-limit turn, a limiter slot, a backoff): a header whose
   token expired meanwhile is never sent; the token session is asked again instead,
@@ -57,6 +60,8 @@ is one ``if call is not None``. ``ClientStats`` is counted either way.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import email.utils
 import enum
@@ -65,9 +70,9 @@ import math
 import re
 import ssl
 from collections import Counter
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote_plus
 
 import aiohttp
@@ -76,9 +81,10 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from ._clock import SYSTEM_CLOCK, Clock
-from ._config import ClientConfig
+from ._config import ClientConfig, check_headers, headers_repr, merge_headers
 from ._exceptions import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
     ErrorBody,
@@ -126,6 +132,8 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 _TOKEN_PROBLEM = re.compile(r"token|expired|jwt", re.IGNORECASE)
 
+_T = TypeVar("_T")
+
 
 class RetryPolicy(enum.Enum):
     """When a request may be sent again after a failure."""
@@ -139,6 +147,10 @@ class RetryPolicy(enum.Enum):
     #: attempts, and a 2xx answer that does not decode into ``Request.expect`` (an HTML
     #: page from a proxy, a cut or wrong-shaped body) is retried too.
     TOKEN = "token"
+
+
+def _request_headers(value: object) -> Mapping[str, str] | None:
+    return None if value is None else check_headers("headers", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -159,6 +171,14 @@ class Request:
             as secret: a decoding error does not keep it.
         operation: the operation module's name (``"list_workflows"``), for events;
             ``"send"`` for a request built by hand.
+        headers: extra headers for this request, on top of the client's (names compared
+            without case); checked like ``ClientConfig.headers``: Authorization is
+            refused (the credentials set it; ``token=`` sends another token), and the
+            values are not shown in the repr.
+
+    Raises:
+        InvalidArgumentError: ``headers`` is not a mapping of valid names to values
+            without control characters, or sets Authorization.
     """
 
     method: str
@@ -170,6 +190,9 @@ class Request:
     retry: RetryPolicy | None = None
     expect: type | None = attrs.field(default=None, repr=False)
     operation: str = "send"
+    headers: Mapping[str, str] | None = attrs.field(
+        default=None, converter=_request_headers, repr=headers_repr
+    )
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -327,6 +350,103 @@ REFRESHING: ContextVar[bool] = ContextVar("synerise_async_refreshing", default=F
 _MAX_STALE_HEADERS = 3
 
 
+class _Deadline:
+    """The end of one call's ``total_timeout``, read on the client's clock.
+
+    Policy:
+
+    - the time left is read on the client's clock before each wait, each attempt and
+      each backoff: what the clock's own sleeps took (a cool-down, a rate-limit turn, a
+      backoff) counts, and a call past its deadline ends there;
+    - a backoff that would end after the deadline is not slept: the call ends at once;
+    - a wait for something else (a limiter slot, a token refresh) is cut when the time
+      left has passed on the event loop, as ``asyncio.timeout`` cuts it: by cancelling
+      the call's own task, so the waited-on thing cleans up as for any cancellation
+      (the queue is left, a shared refresh goes on for the others); that cancellation
+      becomes :class:`APITimeoutError`, any other is raised as it came;
+    - an attempt gets ``min(timeout, time left)`` as its aiohttp timeout (the event
+      loop's time too).
+
+    The loop's timers, not the clock's sleep, cut waits: a test clock that moves on each
+    sleep (``ManualClock``) would otherwise jump to the deadline whenever a call waits.
+    With the real clock both are the same time.
+    """
+
+    def __init__(self, total: float, monotonic: Callable[[], float], info: RequestInfo) -> None:
+        self._total = total
+        self._monotonic = monotonic
+        self._info = info
+        self.at = monotonic() + total
+        #: The attempt whose aiohttp timeout the deadline shortened (its timeout is the deadline's).
+        self.cut_attempt = 0
+        #: The error of the call once it ran out of time: raised as it is, never retried.
+        self.error: APITimeoutError | None = None
+
+    def remaining(self) -> float:
+        return self.at - self._monotonic()
+
+    def passed(self, where: str, attempts: int, *, sent: bool = True) -> APITimeoutError:
+        """The error of a call that ran out of time ``where`` (a phrase), after ``attempts``."""
+        self.error = APITimeoutError(
+            f"The call's total_timeout of {self._total:g}s passed {where}",
+            request=self._info,
+            attempts=attempts,
+            sent=sent,
+        )
+        return self.error
+
+    async def bound(self, awaitable: Awaitable[_T], where: str, attempt: int) -> _T:
+        """``await awaitable``, cut at the deadline; ``attempt`` is the one it waits for."""
+        task = asyncio.current_task()
+        assert task is not None
+        remaining = self.remaining()
+        if remaining <= 0:
+            if isinstance(awaitable, Coroutine):
+                awaitable.close()
+            raise self.passed(where, attempt - 1, sent=attempt > 1)
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()
+
+        timer = asyncio.get_running_loop().call_later(remaining, expire)
+        cancelling = task.cancelling()
+        try:
+            return await awaitable
+        except asyncio.CancelledError:
+            if expired and task.uncancel() <= cancelling:
+                raise self.passed(where, attempt - 1, sent=attempt > 1) from None
+            raise
+        finally:
+            timer.cancel()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, limiter: Limiter, attempt: int) -> AsyncIterator[None]:
+        """``async with limiter``, its wait cut at the deadline."""
+        where = "while waiting for its turn in the limiter"
+        await self.bound(limiter.acquire(), where, attempt)
+        try:
+            if self.remaining() <= 0:  # the clock's own sleeps (a cool-down) passed it
+                raise self.passed(where, attempt - 1, sent=attempt > 1)
+            yield
+        finally:
+            limiter.release()
+
+    def attempt_timeout(
+        self, timeout: aiohttp.ClientTimeout, attempt: int
+    ) -> aiohttp.ClientTimeout:
+        """``timeout`` for ``attempt``, shortened to the time left."""
+        remaining = self.remaining()
+        if remaining <= 0:
+            raise self.passed(f"before attempt {attempt}", attempt - 1, sent=attempt > 1)
+        if timeout.total is not None and remaining >= timeout.total:
+            return timeout
+        self.cut_attempt = attempt
+        return aiohttp.ClientTimeout(total=remaining, sock_connect=timeout.sock_connect)
+
+
 class Pipeline:
     """Sends requests for one client; see the module docstring for the policy."""
 
@@ -383,6 +503,7 @@ class Pipeline:
             APIConnectionError: when no response could be had, after any retries.
             ResponseValidationError: a token request's answer did not decode, after retries.
             TokenRefreshError: when no valid token could be obtained.
+            APITimeoutError: also when the call's ``total_timeout`` passed.
         """
         if self._events is None:
             return self._send_with_retries(request, None)
@@ -464,12 +585,21 @@ class Pipeline:
         self,
         call: _Call,
         attempt: int,
-        reason: str,
-        status: int | None,
+        failure: APIError | str,
         delay: float,
         retry_after: bool = False,
+        status: int | None = None,
     ) -> None:
+        """``RetryScheduled`` for a retry after ``failure`` (or a reason: a refused token)."""
         assert self._events is not None
+        if isinstance(failure, str):
+            reason = failure
+        elif isinstance(failure, APIStatusError):
+            reason, status = f"HTTP {failure.status_code}", failure.status_code
+        elif isinstance(failure, APIConnectionError):
+            reason = "timeout" if isinstance(failure, APITimeoutError) else "connection"
+        else:
+            reason = "invalid response"
         self._events.emit(
             RetryScheduled(
                 at=self._events.now(),
@@ -531,9 +661,16 @@ class Pipeline:
                     "string that is not valid Unicode (a lone surrogate)",
                 ) from None
             headers = self._json_headers
+        if request.headers:
+            headers = merge_headers(headers, request.headers)
         config = self._config
         policy = request.retry_policy
-        idempotent = policy is not RetryPolicy.UNSENT_ONLY
+        idempotent = policy is not RetryPolicy.UNSENT_ONLY or config.retry_non_idempotent
+        deadline = (
+            None
+            if config.total_timeout is None
+            else _Deadline(config.total_timeout, self._clock, info)
+        )
         max_retries = (
             config.token_refresh_attempts - 1 if policy is RetryPolicy.TOKEN else config.max_retries
         )
@@ -543,17 +680,28 @@ class Pipeline:
         attempt = 0
         retries = 0
         renewed = False
+        failure: APIError
         while True:
             attempt += 1
             authorization: Authorization | None = None
             try:
                 authorization, (status, resp_headers, content) = await self._authorize_attempt(
-                    request, source, url, info, headers, body, attempt, call
+                    request, source, url, info, headers, body, attempt, deadline, call
                 )
             except APIConnectionError as error:
+                if deadline is not None and error is deadline.error:
+                    raise
                 self.stats.errors += 1
                 if call is not None:
                     self._attempt_ended(call, None, type(error).__name__)
+                if (
+                    deadline is not None
+                    and deadline.cut_attempt == attempt
+                    and isinstance(error, APITimeoutError)
+                ):
+                    where = f"during attempt {attempt}"
+                    sent = error.may_have_been_processed
+                    raise deadline.passed(where, attempt, sent=sent) from error
                 if (
                     retries >= max_retries
                     or (error.may_have_been_processed and not idempotent)
@@ -561,10 +709,7 @@ class Pipeline:
                 ):
                     raise
                 delay = backoff_delay(retries + 1, config, self._random)
-                reason = error.message
-                if call is not None:
-                    kind = "timeout" if isinstance(error, APITimeoutError) else "connection"
-                    self._retry_scheduled(call, attempt, kind, None, delay)
+                reason, failure, retried_after = error.message, error, False
             else:
                 self.stats.responses += 1
                 self.stats.responses_by_status_class[_STATUS_CLASSES[status // 100 % 10]] += 1
@@ -587,9 +732,7 @@ class Pipeline:
                         if retries >= max_retries:
                             raise
                         delay = backoff_delay(retries + 1, config, self._random)
-                        reason = error.message
-                        if call is not None:
-                            self._retry_scheduled(call, attempt, "invalid response", status, delay)
+                        reason, failure, retried_after = error.message, error, False
                     else:
                         return raw
                 else:
@@ -614,14 +757,18 @@ class Pipeline:
                             retries += 1
                             self.stats.reauthentications += 1
                             if call is not None:
-                                self._retry_scheduled(call, attempt, "token refused", status, 0.0)
+                                self._retry_scheduled(
+                                    call, attempt, "token refused", 0.0, status=status
+                                )
                             continue
                         if not renewed and renewer.invalidate(authorization):
                             # One more attempt with a fresh token; it uses no retry.
                             renewed = True
                             self.stats.reauthentications += 1
                             if call is not None:
-                                self._retry_scheduled(call, attempt, "token refused", status, 0.0)
+                                self._retry_scheduled(
+                                    call, attempt, "token refused", 0.0, status=status
+                                )
                             logger.info(
                                 "%s %s was refused for its token; renewing the token and retrying once",
                                 request.method,
@@ -649,11 +796,15 @@ class Pipeline:
                             self._limiter.cool_down(retry_after)
                     else:
                         delay = backoff_delay(retries + 1, config, self._random)
-                    reason = f"HTTP {status}"
-                    if call is not None:
-                        self._retry_scheduled(
-                            call, attempt, reason, status, delay, retry_after is not None
-                        )
+                    reason, failure = f"HTTP {status}", error_status
+                    retried_after = retry_after is not None
+            if deadline is not None and delay >= deadline.remaining():
+                raise deadline.passed(
+                    f"before attempt {attempt + 1}: its backoff of {delay:.2f}s would end after it",
+                    attempt,
+                ) from failure
+            if call is not None:
+                self._retry_scheduled(call, attempt, failure, delay, retried_after)
             retries += 1
             self.stats.retries += 1
             self.stats.backoff_seconds += delay
@@ -676,6 +827,7 @@ class Pipeline:
         headers: dict[str, str],
         body: bytes | None,
         attempt: int,
+        deadline: _Deadline | None,
         call: _Call | None,
     ) -> tuple[Authorization | None, tuple[int, CIMultiDictProxy[str], bytes]]:
         """Wait for a turn and a slot, then send one attempt with a header valid *now*.
@@ -685,32 +837,41 @@ class Pipeline:
         renewed, revoked or expired during the wait is replaced while the request keeps
         its slot (it does not go to the back of the queue). The requests of a token session's
         own refresh (:data:`REFRESHING`) take no slot and no turn: the queue may be
-        waiting for them, so they must not wait in it.
+        waiting for them, so they must not wait in it. A ``deadline`` cuts each wait.
         """
+        slot = self._limiter if deadline is None else deadline.slot(self._limiter, attempt)
         if source is None or isinstance(source, Authorization):
             if REFRESHING.get():
                 return source, await self._send_authorized(
-                    request, url, info, headers, body, attempt, source, call
+                    request, url, info, headers, body, attempt, source, deadline, call
                 )
-            async with self._limiter:
+            async with slot:
                 return source, await self._send_authorized(
-                    request, url, info, headers, body, attempt, source, call
+                    request, url, info, headers, body, attempt, source, deadline, call
                 )
-        await source.authorize()  # a refresh, if one is needed, is waited for without a slot
-        async with self._limiter:
+        # A refresh, if one is needed, is waited for without a slot.
+        await self._token(source, deadline, attempt)
+        async with slot:
             for _ in range(_MAX_STALE_HEADERS):
                 # After the wait: the session may have renewed or dropped the token meanwhile
                 # (a revocation, an expiry); this returns at once while its token is valid.
-                authorization = await source.authorize()
+                authorization = await self._token(source, deadline, attempt)
                 expires_at = authorization.expires_at
                 if expires_at is None or self._clock() < expires_at:
                     return authorization, await self._send_authorized(
-                        request, url, info, headers, body, attempt, authorization, call
+                        request, url, info, headers, body, attempt, authorization, deadline, call
                     )
         raise TokenRefreshError(
             f"{request.method} {request.path}: every token obtained had expired by the "
             "time the request could be sent"
         )
+
+    def _token(
+        self, source: Authorizer, deadline: _Deadline | None, attempt: int
+    ) -> Awaitable[Authorization]:
+        if deadline is None:
+            return source.authorize()
+        return deadline.bound(source.authorize(), "while waiting for a token", attempt)
 
     def _send_authorized(
         self,
@@ -721,15 +882,19 @@ class Pipeline:
         body: bytes | None,
         attempt: int,
         authorization: Authorization | None,
+        deadline: _Deadline | None,
         call: _Call | None,
     ) -> Coroutine[Any, Any, tuple[int, CIMultiDictProxy[str], bytes]]:
         # A plain function, like ``send``: the attempt's coroutine is ``_send_once``'s.
         if authorization is not None:
             headers = self._with_authorization(headers, authorization)
+        timeout = (
+            self._timeout if deadline is None else deadline.attempt_timeout(self._timeout, attempt)
+        )
         self.stats.attempts += 1
         if call is not None:
             self._attempt_started(call, attempt)
-        return self._send_once(request, url, info, headers, body, attempt)
+        return self._send_once(request, url, info, headers, body, attempt, timeout)
 
     def _attempt_started(self, call: _Call, attempt: int) -> None:
         assert self._events is not None
@@ -790,6 +955,7 @@ class Pipeline:
         headers: Mapping[str, str],
         body: bytes | None,
         attempt: int,
+        limits: aiohttp.ClientTimeout,
     ) -> tuple[int, CIMultiDictProxy[str], bytes]:
         started = self._clock()
         failure: APIConnectionError | None = None
@@ -800,7 +966,7 @@ class Pipeline:
                 url,
                 data=body,
                 headers=headers,
-                timeout=self._timeout,
+                timeout=limits,
                 allow_redirects=False,
             ) as response:
                 content = await response.read()

@@ -8,6 +8,8 @@
     synerise-async audit --overwrite --out report.jsonl  # start again from scratch
     synerise-async audit --demo                          # against an embedded fake API
     synerise-async audit --out - | jq .diagramId         # the report on stdout
+    synerise-async audit --out report.jsonl --html report.html  # and an HTML report
+    synerise-async report report.jsonl --html report.html       # one of a report file
 
 Exit codes:
 
@@ -18,6 +20,11 @@ Exit codes:
 - 3: it could not finish: a listing or the API kept failing (``--resume`` goes on);
 - 130: interrupted by SIGINT or SIGTERM; the report holds whole records only, and
   ``--resume`` goes on where it stopped.
+
+``--html FILE`` writes an HTML report (charts and findings, one self-contained file)
+at the end, also of an interrupted run (of the records there are); the demo writes one
+next to its report. ``synerise-async report REPORT --html FILE`` makes one of a report
+file, finished, resumed or interrupted (exit code 0, or 2 for a report-file problem).
 
 Credentials come from flags or the environment and are shown nowhere: not in the
 report, the progress, the summary, logs or error messages. Prefer the environment to
@@ -49,9 +56,10 @@ from .audit._command import (
     EXIT_USAGE,
     UsageError,
     build_parser,
+    report_settings_from,
     settings_from,
 )
-from .audit._run import command_logging, run_audit
+from .audit._run import command_logging, run_audit, run_report
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -74,6 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error argparse already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command == "report":
+        try:
+            return run_report(report_settings_from(args), stderr=sys.stderr)
+        except UsageError as exc:
+            sys.stderr.write(f"synerise-async report: {exc}\n")
+            return EXIT_USAGE
     if args.command != "audit":
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from synerise_async import RequestInfo, ResponseValidationError
+from synerise_async import RawResponse, RequestInfo, ResponseValidationError
 from synerise_async._serde import (
     _detailed,
     _error_lines,
@@ -35,7 +35,6 @@ from synerise_async._serde import (
     structure_data,
     to_camel,
 )
-from synerise_async._types import RawResponse
 from synerise_async.models import (
     BlockStatistics,
     CappingPeriod,

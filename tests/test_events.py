@@ -467,3 +467,19 @@ async def test_a_workspace_statistics_call_names_its_template(fake: FakeSynerise
     (started,) = record.of(ev.RequestStarted, operation="get_workflow_statistics")
     assert started.path_template == paths.WORKFLOW_STATISTICS
     assert diagram in started.url
+
+
+async def test_a_view_tells_its_clients_hooks_with_the_same_call_count() -> None:
+    manual = ManualClock()
+    record = Recorder()
+    async with FakeSynerise(workflows_per_workspace=4, clock=manual.wall) as fake:
+        async with client_for(fake, manual, [record]) as client, asyncio.timeout(20):
+            view = client.with_options(timeout=5.0)
+            await get_current_workspace.asyncio(client=client)
+            pages = [p async for p in list_workflows.paginate(client=view, limit=2)]
+            await get_current_workspace.asyncio(client=view)
+    assert len(pages) == 2
+    assert [e.page for e in record.of(ev.PageFetched)] == [1, 2]
+    ids = [e.call_id for e in record.of(ev.RequestStarted)]
+    assert ids == sorted(set(ids))  # one count across the client and its view
+    assert len(record.of(ev.TokenRefreshStarted)) == 1  # one login for both

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,6 +23,7 @@ from .._version import __version__
 from ..auth import BasicAuth, Credentials, MfaCode, UserAuth, WorkspaceAuth, totp
 from ..models.auth import MfaType
 from ..models.automation import TimePeriod
+from ._baseline import Baseline, read_baseline
 from ._job import DEFAULT_CONCURRENCY
 from ._models import (
     DEFAULT_FAILED_RECORDS,
@@ -32,7 +34,9 @@ from ._models import (
     Severity,
     Thresholds,
 )
-from ._report import ReportFormat
+from ._overview import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from ._report import ReportError, ReportFormat
+from ._rules import RULES, RuleInfo, select_rules
 
 __all__ = [
     "DEFAULT_OUT",
@@ -47,21 +51,19 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "JUNIT",
     "STDOUT",
     "Demo",
     "NoMfaCode",
+    "ReportSettings",
     "Settings",
     "UsageError",
     "build_parser",
+    "report_settings_from",
+    "rules_table",
     "settings_from",
 ]
 
-
-EXIT_OK: Final = 0
-EXIT_FINDINGS: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_INCOMPLETE: Final = 3
-EXIT_INTERRUPTED: Final = 130
 
 #: The report file when ``--out`` is not given.
 DEFAULT_OUT: Final = "audit-report"
@@ -83,6 +85,10 @@ _ENV_BASE_URL: Final = "SYNERISE_BASE_URL"
 _ENV_MFA_CODE: Final = "SYNERISE_MFA_CODE"
 _ENV_TOTP_SECRET: Final = "SYNERISE_TOTP_SECRET"
 _ENV_MFA_TYPE: Final = "SYNERISE_MFA_TYPE"
+#: Set by GitHub Actions: a Markdown file shown on the job's page.
+_ENV_STEP_SUMMARY: Final = "GITHUB_STEP_SUMMARY"
+#: ``--format junit``: JUnit XML, written at the end of the run.
+JUNIT: Final = "junit"
 
 #: ``--out -``: the report goes to stdout (and the summary to stderr).
 STDOUT: Final = "-"
@@ -280,8 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity],
-        help="exit with 1 when a finding is at least this severe",
+        help="exit with 1 when a finding is at least this severe (with --baseline: a new one)",
     )
+    _add_selection_flags(rules)
 
     output = audit.add_argument_group("output")
     output.add_argument(
@@ -292,8 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     output.add_argument(
         "--format",
-        choices=[f.value for f in ReportFormat],
-        help="jsonl (default) or csv; by default from the --out suffix",
+        choices=[*(f.value for f in ReportFormat), JUNIT],
+        help="jsonl (default), csv or junit (JUnit XML, written at the end: each workflow "
+        "a test case, failing on the findings that fail the run); by default from the "
+        "--out suffix (.csv, .xml)",
     )
     existing = output.add_mutually_exclusive_group()
     existing.add_argument(
@@ -307,10 +316,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace a report already in --out (without it, or --resume, the command "
         "refuses to touch one)",
     )
-    output.add_argument("--quiet", action="store_true", help="no progress and no summary")
+    output.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write an HTML report (charts and findings; one self-contained file), "
+        "at the end, also of an interrupted run; the demo writes one next to --out",
+    )
+    output.add_argument("--quiet", action="store_true", help="no progress (the summary stays)")
+    output.add_argument("--no-summary", action="store_true", help="no summary at the end")
     output.add_argument(
         "-v", "--verbose", action="count", default=0, help="log more (repeat for debug logs)"
     )
+
+    _add_summary_flags(audit)
 
     demo = audit.add_argument_group("demo")
     demo.add_argument(
@@ -324,7 +343,131 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--demo-latency", type=_seconds, help=argparse.SUPPRESS)
     demo.add_argument("--demo-faults", type=_seconds, help=argparse.SUPPRESS)
     demo.add_argument("--progress-interval", type=_seconds, help=argparse.SUPPRESS)
+
+    report = commands.add_parser(
+        "report",
+        help="make an HTML report of an audit report file",
+        description="Read an audit report (JSON Lines or CSV; finished, resumed or "
+        "interrupted) and write an HTML report of it: charts and findings, one "
+        "self-contained file. The report file is only read.",
+        epilog="Exit codes: 0 written, 2 usage or report-file problem.",
+        allow_abbrev=False,
+    )
+    report.error = parser.error  # type: ignore[method-assign]
+    report.add_argument("report", type=Path, metavar="REPORT", help="the audit report file")
+    report.add_argument(
+        "--format",
+        choices=[f.value for f in ReportFormat],
+        help="jsonl or csv; by default from the REPORT suffix",
+    )
+    report.add_argument(
+        "--html", type=Path, metavar="FILE", required=True, help="the HTML file to write"
+    )
     return parser
+
+
+# --- rule selection, baselines and summaries (issue 12) -------------------------------
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def rules_table() -> str:
+    """What ``--list-rules`` prints: each rule's name, severity, threshold flag and what it
+    flags (from the one table, :data:`~._rules.RULES`)."""
+
+    def flag(match: re.Match[str]) -> str:
+        return "--" + match.group(1).replace("_", "-")
+
+    rows = [
+        (
+            info.code,
+            info.severity.value,
+            info.flag or "-",
+            # The docstring's first paragraph after "``code`` (severity):", with flags
+            # for the thresholds it names.
+            re.sub(r"``(\w+)``", flag, (info.rule.__doc__ or "").split(":", 1)[-1])
+            .split("\n\n")[0]
+            .strip(),
+        )
+        for info in RULES
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        + "  "
+        + " ".join(row[3].split())
+        + "\n"
+        for row in rows
+    )
+
+
+class _ListRules(argparse.Action):
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=kwargs.get("help"))  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        sys.stdout.write(rules_table())
+        parser.exit()
+
+
+def _add_selection_flags(rules: argparse._ArgumentGroup) -> None:
+    rules.add_argument(
+        "--rules",
+        type=_names,
+        metavar="NAMES",
+        help="apply only these rules (comma-separated; see --list-rules)",
+    )
+    rules.add_argument(
+        "--skip-rules", type=_names, metavar="NAMES", help="do not apply these rules"
+    )
+    rules.add_argument(
+        "--list-rules",
+        action=_ListRules,
+        help="list the rules: name, severity, threshold flag; then exit",
+    )
+
+
+def _add_summary_flags(audit: argparse.ArgumentParser) -> None:
+    group = audit.add_argument_group("baselines and summaries for CI")
+    group.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="REPORT",
+        help="an earlier report of the same Workspaces: --fail-on counts only findings "
+        "it does not have (compared by Workspace, workflow and rule)",
+    )
+    group.add_argument(
+        "--summary-json",
+        type=Path,
+        metavar="FILE",
+        help="write the summary as JSON (schema: synerise_async/audit/summary.schema.json)",
+    )
+    group.add_argument(
+        "--summary-md", type=Path, metavar="FILE", help="write the summary as Markdown"
+    )
+    group.add_argument(
+        "--no-step-summary",
+        action="store_true",
+        help=f"do not append the Markdown summary to ${_ENV_STEP_SUMMARY} (GitHub Actions)",
+    )
+
+
+def _selected_rules(args: argparse.Namespace) -> tuple[RuleInfo, ...]:
+    try:
+        return select_rules(args.rules, args.skip_rules or ())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _baseline(args: argparse.Namespace) -> Baseline | None:
+    if args.baseline is None:
+        return None
+    try:
+        return read_baseline(args.baseline)
+    except ReportError as exc:
+        raise UsageError(f"--baseline: {exc}") from None
 
 
 @attrs.frozen(kw_only=True)
@@ -356,6 +499,42 @@ class Settings:
     resume: bool
     quiet: bool
     progress_interval: float | None
+    junit: bool = False
+    rules: tuple[RuleInfo, ...] = RULES
+    baseline: Baseline | None = attrs.field(default=None, repr=False)
+    summary_json: Path | None = None
+    summary_md: Path | None = None
+    step_summary: Path | None = None
+    show_summary: bool = True
+    html: Path | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ReportSettings:
+    """What ``synerise-async report`` is asked to do."""
+
+    report: Path
+    format: ReportFormat
+    html: Path
+
+
+def _html_path(path: Path) -> Path:
+    if path.is_dir():
+        raise UsageError(f"--html {path} is a directory")
+    if not path.parent.is_dir():
+        raise UsageError(f"--html {path}: no directory {path.parent}")
+    return path
+
+
+def report_settings_from(args: argparse.Namespace) -> ReportSettings:
+    """The settings of ``synerise-async report``, checked."""
+    if not args.report.is_file():
+        raise UsageError(f"{args.report}: no such report file")
+    html = _html_path(args.html)
+    if html.resolve() == args.report.resolve():
+        raise UsageError("--html would replace the report it is made from")
+    fmt = ReportFormat(args.format) if args.format else ReportFormat.for_path(args.report)
+    return ReportSettings(report=args.report, format=fmt, html=html)
 
 
 def _credentials(args: argparse.Namespace, env: Mapping[str, str]) -> Credentials:
@@ -460,14 +639,32 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         if (args.workspace or args.all_workspaces) and not isinstance(auth, UserAuth):
             raise UsageError("--workspace and --all-workspaces need User credentials")
     to_stdout = args.out is not None and str(args.out) == STDOUT
+    junit = args.format == JUNIT or (
+        args.format is None
+        and args.out is not None
+        and not to_stdout
+        and args.out.suffix.lower() == ".xml"
+    )
     fmt = (
-        ReportFormat(args.format)
+        ReportFormat.JSONL
+        if junit
+        else ReportFormat(args.format)
         if args.format
         else ReportFormat.for_path(args.out)
         if args.out and not to_stdout
         else ReportFormat.JSONL
     )
-    out = args.out or Path(f"{DEFAULT_OUT}.{fmt.value}")
+    out = args.out or Path(f"{DEFAULT_OUT}.{'xml' if junit else fmt.value}")
+    if junit and args.resume:
+        raise UsageError(
+            "--format junit cannot --resume: JUnit is written at the end of a run, from "
+            "all its records; resume a JSON Lines report instead"
+        )
+    rules = _selected_rules(args)
+    baseline = _baseline(args)
+    step_summary = None
+    if not args.no_step_summary and (named := env.get(_ENV_STEP_SUMMARY, "").strip()):
+        step_summary = Path(named)
     if to_stdout:
         if args.resume:
             raise UsageError("--resume needs a report file, not --out -")
@@ -480,6 +677,13 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
             f"--out {out} already holds a report: pass --resume to go on with it, "
             "or --overwrite to replace it"
         )
+    html: Path | None = args.html
+    if html is None and demo is not None and not to_stdout:
+        html = out.with_suffix(".html")  # the demo shows its HTML report too
+    if html is not None:
+        _html_path(html)
+        if not to_stdout and html.resolve() == out.resolve():
+            raise UsageError("--html and --out name the same file")
     include = Include.ALL
     if args.no_statistics:
         include &= ~Include.STATISTICS
@@ -512,4 +716,12 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         resume=args.resume,
         quiet=args.quiet,
         progress_interval=args.progress_interval,
+        junit=junit,
+        rules=rules,
+        baseline=baseline,
+        summary_json=args.summary_json,
+        summary_md=args.summary_md,
+        step_summary=step_summary,
+        show_summary=not args.no_summary,
+        html=html,
     )

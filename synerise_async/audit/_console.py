@@ -13,12 +13,14 @@ rich is imported lazily, inside the functions that use it, so the SDK never need
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol, TextIO
 
 import attrs
 
 from .._http import ClientStats
+from ._baseline import BaselineComparison
 from ._models import AuditProgress, ListingFailure
 from ._summary import AuditSummary
 
@@ -242,7 +244,9 @@ class _Section:
     rows: tuple[tuple[str, ...], ...]
 
 
-def _sections(summary: AuditSummary) -> list[_Section]:
+def _sections(
+    summary: AuditSummary, comparison: BaselineComparison | None = None
+) -> list[_Section]:
     def counted(counter: Iterable[tuple[str, int]]) -> tuple[tuple[str, ...], ...]:
         return tuple((name, str(n)) for name, n in counter)
 
@@ -267,12 +271,47 @@ def _sections(summary: AuditSummary) -> list[_Section]:
             header=("severity", "findings"),
             rows=counted((s.value, n) for s, n in severities),
         ),
-        _Section(
-            title="Findings by code",
-            header=("code", "severity", "findings"),
-            rows=tuple((code, summary.severity_of_code[code].value, str(n)) for code, n in codes),
-        ),
     ]
+    if comparison is None:
+        sections.append(
+            _Section(
+                title="Findings by code",
+                header=("code", "severity", "findings"),
+                rows=tuple(
+                    (code, summary.severity_of_code[code].value, str(n)) for code, n in codes
+                ),
+            )
+        )
+    else:
+        new = Counter(key.rule for key in comparison.new)
+        resolved = Counter(key.rule for key in comparison.resolved)
+        gone = sorted(set(resolved) - set(summary.findings_by_code))
+        sections += [
+            _Section(
+                title="Since the baseline",
+                header=("findings", "count"),
+                rows=(
+                    ("new", str(len(comparison.new))),
+                    ("resolved", str(len(comparison.resolved))),
+                    ("unchanged", str(len(comparison.unchanged))),
+                ),
+            ),
+            _Section(
+                title="Findings by code",
+                header=("code", "severity", "findings", "new", "resolved"),
+                rows=tuple(
+                    (
+                        code,
+                        summary.severity_of_code[code].value,
+                        str(n),
+                        str(new[code]),
+                        str(resolved[code]),
+                    )
+                    for code, n in codes
+                )
+                + tuple((code, "-", "0", "0", str(resolved[code])) for code in gone),
+            ),
+        ]
     if summary.errors:
         sections.append(
             _Section(
@@ -317,6 +356,7 @@ def render_summary(
     stats: ClientStats | None = None,
     failures: Iterable[ListingFailure] = (),
     rich: bool | None = None,
+    comparison: BaselineComparison | None = None,
 ) -> None:
     """Write the end-of-audit summary: tables of counts, then where the report is.
 
@@ -329,8 +369,9 @@ def render_summary(
         stats: the client's counters.
         failures: Workspaces whose listing could not be finished.
         rich: force rich on or off; by default rich when ``stream`` is a terminal.
+        comparison: new, resolved and unchanged findings against a baseline, if any.
     """
-    sections = _sections(summary)
+    sections = _sections(summary, comparison)
     footer = _footer(
         summary,
         report=report,
@@ -373,7 +414,8 @@ def _render_rich(sections: list[_Section], footer: list[str], stream: TextIO) ->
     for section in sections:
         table = Table(title=section.title, title_justify="left")
         for name in section.header:
-            table.add_column(name, justify="right" if name in ("workflows", "findings") else "left")
+            numbers = ("workflows", "findings", "count", "new", "resolved")
+            table.add_column(name, justify="right" if name in numbers else "left")
         for row in section.rows:
             table.add_row(*row)
         console.print(table)

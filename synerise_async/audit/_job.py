@@ -24,11 +24,10 @@ Policy:
   outlived the retries, a response that does not parse) becomes that record's
   ``error`` and an error-severity finding, :data:`FETCH_FAILED`, whatever the rules
   (a workflow that could not be inspected is never a clean one); the audit goes on.
-- **Listing failures**: a failed listing page is asked for again, up to
-  :data:`LISTING_ATTEMPTS` times in a row (each page that comes through starts the
-  count again); a page that keeps failing is recorded in ``progress.listing_failures``,
-  which makes the audit incomplete (``progress.complete`` is False), and the audit goes
-  on with the next Workspace. Only ``AuthenticationError``, ``TokenRefreshError`` (and a
+- **Listing failures**: a listing page is retried by the client only (its one retry
+  loop, with its backoff and budget); a page that still fails is recorded in
+  ``progress.listing_failures``, which makes the audit incomplete
+  (``progress.complete`` is False), and the audit goes on with the next Workspace. Only ``AuthenticationError``, ``TokenRefreshError`` (and a
   client used wrongly) stop the audit: the iterator raises them after the records
   already made.
 - **Logging** (the rule in ``synerise_async._http``): what the audit tries again and a
@@ -85,7 +84,6 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "FETCH_FAILED",
     "LAST_RUN_LOG_LINES",
-    "LISTING_ATTEMPTS",
     "MAX_RELISTS",
     "PAGE_SIZE",
     "PREFETCH",
@@ -102,9 +100,6 @@ DEFAULT_CONCURRENCY: Final = 16
 PAGE_SIZE: Final = 100
 #: Listing pages kept in flight ahead of the one being audited.
 PREFETCH: Final = 4
-#: Tries of one listing page (each already retried by the client) before the rest of
-#: the Workspace is given up; a page that comes through starts the count again.
-LISTING_ATTEMPTS: Final = 3
 #: Extra walks of a listing whose total changed during the walk.
 MAX_RELISTS: Final = 2
 #: Log lines per stage asked of the last-run operation: the audit needs the statuses and
@@ -352,49 +347,34 @@ class _Auditor:
         """
         totals: set[int] = set()
         seen_in_walk = 0
-        start_page = 1
-        failures = 0
-        while True:
-            pages = list_workflows.paginate(
-                client=client,
-                limit=self.page_size,
-                start_page=start_page,
-                prefetch=PREFETCH,
-                sort=WorkflowSort.CREATED_TIME,
-                order=SortOrder.ASC,
-            )
-            try:
-                # `async with`: whatever stops the walk also ends its prefetches, at once.
-                async with pages:
-                    async for page in pages:
-                        failures = 0
-                        self.progress.pages += 1
-                        if page.total is not None:
-                            totals.add(page.total)
-                            self.progress.totals[ref.key or "?"] = page.total
-                        for workflow in page.items:
-                            seen_in_walk += 1
-                            await self._start(client, ref, workflow, seen, slots, tasks)
-            except (AuthenticationError, TokenRefreshError):
-                raise
-            except APIError as exc:
-                failures += 1
-                if isinstance(exc, PageError):
-                    start_page = exc.resume_page
-                if failures >= LISTING_ATTEMPTS:
-                    logger.info(
-                        "gave up listing %s at page %d after %d tries: %s",
-                        ref,
-                        start_page,
-                        failures,
-                        exc,
-                    )
-                    failure = ListingFailure(workspace=ref, page=start_page, message=str(exc))
-                    self.progress.listing_failures.append(failure)
-                    return False
-                logger.info("listing %s failed at page %d (%s); going on", ref, start_page, exc)
-                continue
-            return len(totals) > 1 or (bool(totals) and seen_in_walk < min(totals))
+        pages = list_workflows.paginate(
+            client=client,
+            limit=self.page_size,
+            prefetch=PREFETCH,
+            sort=WorkflowSort.CREATED_TIME,
+            order=SortOrder.ASC,
+        )
+        try:
+            # `async with`: whatever stops the walk also ends its prefetches, at once.
+            async with pages:
+                async for page in pages:
+                    self.progress.pages += 1
+                    if page.total is not None:
+                        totals.add(page.total)
+                        self.progress.totals[ref.key or "?"] = page.total
+                    for workflow in page.items:
+                        seen_in_walk += 1
+                        await self._start(client, ref, workflow, seen, slots, tasks)
+        except (AuthenticationError, TokenRefreshError):
+            raise
+        except APIError as exc:
+            # The client has retried the page already (its one retry loop): give it up.
+            page_number = exc.resume_page if isinstance(exc, PageError) else 1
+            logger.info("gave up listing %s at page %d: %s", ref, page_number, exc)
+            failure = ListingFailure(workspace=ref, page=page_number, message=str(exc))
+            self.progress.listing_failures.append(failure)
+            return False
+        return len(totals) > 1 or (bool(totals) and seen_in_walk < min(totals))
 
     async def _start(
         self,

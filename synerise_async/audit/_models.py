@@ -33,6 +33,7 @@ __all__ = [
     "AuditProgress",
     "FetchFailure",
     "Finding",
+    "FindingKey",
     "Include",
     "ListingFailure",
     "Severity",
@@ -246,6 +247,27 @@ class WorkflowAudit:
         if moment is None:
             return None
         return (self.audited_at - moment).total_seconds() / 86400.0
+
+
+@attrs.frozen(order=True)
+class FindingKey:
+    """What identifies a finding across runs, for baselines: ``(Workspace key, workflow
+    id, rule code)``. A workflow has at most one finding of a code.
+
+    Attributes:
+        workspace: the Workspace's key (:attr:`WorkspaceRef.key`).
+        workflow: the workflow's diagram id.
+        rule: the finding's code.
+    """
+
+    workspace: str
+    workflow: str
+    rule: str
+
+    @classmethod
+    def of(cls, record: WorkflowAudit, finding: Finding) -> FindingKey:
+        """The key of one of ``record``'s findings."""
+        return cls(record.workspace.key, record.workflow.diagram_id, finding.code)
 
 
 @attrs.frozen(kw_only=True)

@@ -7,7 +7,9 @@ Policy:
   values have their line breaks replaced by spaces so that this holds for CSV too.
 - :func:`repair_report` cuts a partial last line off; :func:`read_report` then gives
   the ``(workspace key, diagram id)`` pairs already done (for ``audit_workflows``'
-  ``skip``) and a summary of the records already there.
+  ``skip``), a summary of the records already there and, when asked, the records
+  themselves, rebuilt from what the report keeps (for an HTML report of a finished,
+  resumed or interrupted run).
 - A line that is complete but not a record is an error (:class:`ReportError`): the
   file is not one of ours, or was edited, and appending to it would make it worse.
 """
@@ -23,17 +25,30 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Final, Self
+from typing import Any, BinaryIO, Final, Self, TypeVar
 
 import attrs
 
 from .._exceptions import SyneriseError
 from .._serde import dumps
-from ._models import Severity, WorkflowAudit, WorkspaceRef
+from ..models.automation import (
+    LastRunLogs,
+    PipelineStages,
+    RunStage,
+    RunStatus,
+    ScheduleStatus,
+    Tag,
+    TimePeriod,
+    Workflow,
+    WorkflowStatistics,
+    WorkflowStatus,
+)
+from ._models import FetchFailure, Finding, Severity, WorkflowAudit, WorkspaceRef
 from ._summary import AuditSummary
 
 __all__ = [
     "CSV_FIELDS",
+    "REPORT_SCHEMA_VERSION",
     "ReportContents",
     "ReportError",
     "ReportFormat",
@@ -75,6 +90,13 @@ CSV_FIELDS: Final = (
 )
 
 
+#: The version of the JSON Lines record layout, in each record's ``schemaVersion``.
+#: Records without one are version 1 (before baselines); a CSV report's version is its
+#: header (:data:`CSV_FIELDS`). Raise it when a field or a rule code changes meaning:
+#: a baseline of another version is refused rather than silently mismatched.
+REPORT_SCHEMA_VERSION: Final = 2
+
+
 class ReportError(SyneriseError, ValueError):
     """A report file that cannot be resumed: a complete line that is not a record."""
 
@@ -106,6 +128,7 @@ def record_to_json(record: WorkflowAudit) -> dict[str, Any]:
     run = record.last_run
     error = record.error
     return {
+        "schemaVersion": REPORT_SCHEMA_VERSION,
         "workspace": {
             "guid": record.workspace.guid,
             "id": record.workspace.id,
@@ -210,6 +233,8 @@ def _csv_line(values: list[str]) -> str:
 
 
 _CSV_HEADER: Final = _csv_line(list(CSV_FIELDS))
+
+_E = TypeVar("_E", bound=enum.Enum)
 
 
 class ReportWriter:
@@ -332,18 +357,26 @@ class ReportContents:
 
     Attributes:
         keys: the ``(workspace key, diagram id)`` pairs of its records.
-        summary: the counts of its records.
+        summary: the counts of its records (its findings' keys too).
+        schema_versions: the record layouts (:data:`REPORT_SCHEMA_VERSION`) its records
+            have; empty for an empty report.
+        records: the records, in file order, when :func:`read_report` was asked for
+            them (else empty), holding what the report keeps (see :func:`read_report`).
     """
 
     keys: frozenset[tuple[str, str]]
     summary: AuditSummary
+    schema_versions: frozenset[int] = frozenset()
+    records: tuple[WorkflowAudit, ...] = ()
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _lines(path: Path, partial: bool) -> Iterator[tuple[int, str]]:
     # Only "\n" ends a line: the writer puts no other line break inside a record.
     with open(path, encoding="utf-8", newline="\n") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.endswith("\n"):
+                if partial:
+                    return
                 raise ReportError(f"{path}:{number}: the last line is incomplete; repair it first")
             yield number, line
 
@@ -355,9 +388,93 @@ def _severity(path: Path, number: int, value: str) -> Severity:
         raise ReportError(f"{path}:{number}: unknown severity {value!r}") from None
 
 
-def _read_jsonl(path: Path, summary: AuditSummary) -> set[tuple[str, str]]:
+def _moment(value: Any) -> dt.datetime | None:
+    return None if value in (None, "") else dt.datetime.fromisoformat(str(value))
+
+
+def _number(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+def _status(cls: type[_E], value: Any) -> _E | None:
+    return None if value in (None, "") else cls(str(value))
+
+
+def _last_run(run: dict[str, Any]) -> LastRunLogs:
+    # The report keeps each stage's status and the run's total of failed records: the
+    # total goes on the first stage, so that ``failure_count`` is the same again.
+    names = {
+        "importData": "import_data",
+        "transformData": "transform_data",
+        "exportData": "export_data",
+    }
+    stages: dict[str, RunStage] = {}
+    failed = _number(run.get("failureCount")) or 0
+    for name, status in (run.get("stages") or {}).items():
+        if name not in names:
+            continue
+        stages[names[name]] = RunStage(
+            status=_status(RunStatus, status), failure_count=None if stages else failed
+        )
+    return LastRunLogs(
+        start_time=_moment(run.get("startTime")),
+        run_id=run.get("runId"),
+        overall_run_status=_status(RunStatus, run.get("status")),
+        pipeline_response=PipelineStages(**stages) if stages else None,
+    )
+
+
+def _record_from_json(data: dict[str, Any], ref: WorkspaceRef) -> WorkflowAudit:
+    stats = data.get("statistics")
+    run = data.get("lastRun")
+    error = data.get("error")
+    return WorkflowAudit(
+        workspace=ref,
+        workflow=Workflow(
+            diagram_id=str(data["diagramId"]),
+            name=data.get("name"),
+            status=_status(WorkflowStatus, data.get("status")),
+            schedule_status=_status(ScheduleStatus, data.get("scheduleStatus")),
+            created=_moment(data.get("created")),
+            updated=_moment(data.get("updated")),
+            tags=tuple(Tag(value=str(tag)) for tag in data.get("tags") or ()),
+            description=data.get("description"),
+            has_transformation=data.get("hasTransformation"),
+        ),
+        time_period=TimePeriod(data.get("timePeriod") or TimePeriod.PREVIOUS_DAY.value),
+        statistics=None
+        if stats is None
+        else WorkflowStatistics(
+            started=_number(stats.get("started")),
+            finished=_number(stats.get("finished")),
+            in_progress=_number(stats.get("inProgress")),
+        ),
+        last_run=None if run is None else _last_run(run),
+        findings=tuple(
+            Finding(code=str(f["code"]), severity=Severity(f["severity"]), message=f["message"])
+            for f in data["findings"]
+        ),
+        error=None
+        if error is None
+        else FetchFailure(
+            operation=str(error["operation"]),
+            kind=str(error["kind"]),
+            status_code=_number(error.get("statusCode")),
+            message=str(error["message"]),
+        ),
+        audited_at=_moment(data["auditedAt"]) or dt.datetime.now(dt.UTC),
+    )
+
+
+def _read_jsonl(
+    path: Path,
+    summary: AuditSummary,
+    versions: set[int],
+    records: list[WorkflowAudit] | None,
+    partial: bool,
+) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
-    for number, line in _lines(path):
+    for number, line in _lines(path, partial):
         if not line.strip():
             continue
         try:
@@ -369,17 +486,90 @@ def _read_jsonl(path: Path, summary: AuditSummary) -> set[tuple[str, str]]:
             error = data.get("error")
             error_kind = str(error["kind"]) if error else None
             status = data.get("status")
+            version = int(data.get("schemaVersion", 1))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ReportError(f"{path}:{number}: not an audit record ({exc!r})") from None
         findings = [(code, _severity(path, number, value)) for code, value in raw_findings]
         keys.add((ref.key, diagram_id))
-        summary.count(status=status, workspace=str(ref), findings=findings, error_kind=error_kind)
+        versions.add(version)
+        summary.count(
+            status=status,
+            workspace=str(ref),
+            findings=findings,
+            error_kind=error_kind,
+            workspace_key=ref.key,
+            workflow_id=diagram_id,
+        )
+        if records is not None:
+            try:
+                records.append(_record_from_json(data, ref))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise ReportError(f"{path}:{number}: not an audit record ({exc!r})") from None
     return keys
 
 
-def _read_csv(path: Path, summary: AuditSummary) -> set[tuple[str, str]]:
+def _record_from_csv(row: dict[str, str], ref: WorkspaceRef) -> WorkflowAudit:
+    # A CSV row keeps less than a JSON line: no description, no run id, no stage statuses.
+    codes = [item.partition(":") for item in filter(None, row["findings"].split(";"))]
+    messages = row["finding_messages"].split(" | ") if codes else []
+    if len(messages) != len(codes):  # a message held the separator: keep them all once
+        messages = [row["finding_messages"], *[""] * (len(codes) - 1)]
+    failed = _number(row["last_run_failed_records"])
+    has_run = bool(row["last_run_status"] or row["last_run_start"])
+    return WorkflowAudit(
+        workspace=ref,
+        workflow=Workflow(
+            diagram_id=row["diagram_id"],
+            name=row["name"] or None,
+            status=_status(WorkflowStatus, row["status"]),
+            schedule_status=_status(ScheduleStatus, row["schedule_status"]),
+            created=_moment(row["created"]),
+            updated=_moment(row["updated"]),
+            tags=tuple(Tag(value=tag) for tag in filter(None, row["tags"].split(";"))),
+            has_transformation={"true": True, "false": False}.get(row["has_transformation"]),
+        ),
+        time_period=TimePeriod(row["time_period"] or TimePeriod.PREVIOUS_DAY.value),
+        statistics=None
+        if not (row["started"] or row["finished"] or row["in_progress"])
+        else WorkflowStatistics(
+            started=_number(row["started"]),
+            finished=_number(row["finished"]),
+            in_progress=_number(row["in_progress"]),
+        ),
+        last_run=LastRunLogs(
+            start_time=_moment(row["last_run_start"]),
+            overall_run_status=_status(RunStatus, row["last_run_status"]),
+            pipeline_response=PipelineStages(import_data=RunStage(failure_count=failed))
+            if failed
+            else None,
+        )
+        if has_run
+        else None,
+        findings=tuple(
+            Finding(code=code, severity=Severity(severity), message=message)
+            for (severity, _, code), message in zip(codes, messages, strict=True)
+        ),
+        error=None
+        if not row["error_kind"]
+        else FetchFailure(
+            operation=row["error_operation"],
+            kind=row["error_kind"],
+            status_code=_number(row["error_status_code"]),
+            message=row["error_message"],
+        ),
+        audited_at=_moment(row["audited_at"]) or dt.datetime.now(dt.UTC),
+    )
+
+
+def _read_csv(
+    path: Path,
+    summary: AuditSummary,
+    versions: set[int],
+    records: list[WorkflowAudit] | None,
+    partial: bool,
+) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
-    lines = _lines(path)
+    lines = _lines(path, partial)
     header = next(lines, None)
     if header is None:
         return keys
@@ -400,28 +590,54 @@ def _read_csv(path: Path, summary: AuditSummary) -> set[tuple[str, str]]:
             severity, _, code = item.partition(":")
             findings.append((code, _severity(path, number, severity)))
         keys.add((ref.key, row["diagram_id"]))
+        versions.add(REPORT_SCHEMA_VERSION)
         summary.count(
             status=row["status"] or None,
             workspace=str(ref),
             findings=findings,
             error_kind=row["error_kind"] or None,
+            workspace_key=ref.key,
+            workflow_id=row["diagram_id"],
         )
+        if records is not None:
+            try:
+                records.append(_record_from_csv(row, ref))
+            except ValueError as exc:
+                raise ReportError(f"{path}:{number}: not an audit record ({exc!r})") from None
     return keys
 
 
-def read_report(path: str | os.PathLike[str], format: ReportFormat) -> ReportContents:
+def read_report(
+    path: str | os.PathLike[str],
+    format: ReportFormat,
+    *,
+    records: bool = False,
+    partial: bool = False,
+) -> ReportContents:
     """Read the records a report holds (call :func:`repair_report` first).
 
+    Args:
+        path: the report file.
+        format: its format.
+        records: also rebuild the records, with what the report keeps of them: the
+            workflow's listing fields (not its configuration), the statistics' counts,
+            the last run's status, start and total of failed records, the findings, the
+            error. A CSV report keeps no description and no stage statuses.
+        partial: ignore a partial last line (the file is only read, not repaired).
+
     Returns:
-        Its keys and summary; empty for a missing or empty file.
+        Its keys and summary (and records); empty for a missing or empty file.
 
     Raises:
-        ReportError: a line that is not a record, or a partial last line.
+        ReportError: a line that is not a record, or a partial last line (unless
+            ``partial``).
     """
     file = Path(path)
     summary = AuditSummary()
     if not file.exists():
         return ReportContents(frozenset(), summary)
     read = _read_csv if format is ReportFormat.CSV else _read_jsonl
-    keys = read(file, summary)
-    return ReportContents(frozenset(keys), summary)
+    versions: set[int] = set()
+    kept: list[WorkflowAudit] | None = [] if records else None
+    keys = read(file, summary, versions, kept, partial)
+    return ReportContents(frozenset(keys), summary, frozenset(versions), tuple(kept or ()))

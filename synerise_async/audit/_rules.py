@@ -10,20 +10,25 @@ docstring shows how to add one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+import attrs
 
 from ..models.automation import WorkflowStatus
 from ._models import Finding, Severity, Thresholds, WorkflowAudit
 
 __all__ = [
     "DEFAULT_RULES",
+    "RULES",
     "Rule",
+    "RuleInfo",
     "active_without_starts",
     "failed_records",
     "last_run_failed",
     "long_paused",
     "missing_description",
     "missing_tags",
+    "select_rules",
     "stale_draft",
     "stopped_workflow",
 ]
@@ -150,14 +155,73 @@ def missing_description(record: WorkflowAudit, thresholds: Thresholds) -> Iterat
         yield Finding(code="no-description", severity=Severity.INFO, message="No description.")
 
 
-#: The rules ``audit_workflows`` applies unless told otherwise, in report order.
-DEFAULT_RULES: tuple[Rule, ...] = (
-    last_run_failed,
-    failed_records,
-    active_without_starts,
-    stale_draft,
-    long_paused,
-    stopped_workflow,
-    missing_tags,
-    missing_description,
+@attrs.frozen(kw_only=True)
+class RuleInfo:
+    """One default rule: its finding code (its name in ``--rules``), severity, function
+    and the :class:`Thresholds` attribute it reads (its command-line flag is that name
+    in kebab case)."""
+
+    code: str
+    severity: Severity
+    rule: Rule
+    threshold: str | None = None
+
+    @property
+    def flag(self) -> str | None:
+        """The command-line flag of the threshold (``--stale-draft-days``), if any."""
+        return None if self.threshold is None else "--" + self.threshold.replace("_", "-")
+
+
+#: The default rules, in report order: the one table ``--list-rules``, ``--rules``,
+#: ``--skip-rules`` and the documentation read.
+RULES: tuple[RuleInfo, ...] = (
+    RuleInfo(code="last-run-failed", severity=Severity.ERROR, rule=last_run_failed),
+    RuleInfo(
+        code="records-failed",
+        severity=Severity.WARNING,
+        rule=failed_records,
+        threshold="failed_records",
+    ),
+    RuleInfo(
+        code="active-idle",
+        severity=Severity.WARNING,
+        rule=active_without_starts,
+        threshold="min_started",
+    ),
+    RuleInfo(
+        code="stale-draft",
+        severity=Severity.WARNING,
+        rule=stale_draft,
+        threshold="stale_draft_days",
+    ),
+    RuleInfo(
+        code="long-paused", severity=Severity.WARNING, rule=long_paused, threshold="paused_days"
+    ),
+    RuleInfo(code="stopped", severity=Severity.INFO, rule=stopped_workflow),
+    RuleInfo(code="no-tags", severity=Severity.INFO, rule=missing_tags),
+    RuleInfo(code="no-description", severity=Severity.INFO, rule=missing_description),
 )
+
+#: The rules ``audit_workflows`` applies unless told otherwise, in report order.
+DEFAULT_RULES: tuple[Rule, ...] = tuple(info.rule for info in RULES)
+
+
+def select_rules(
+    only: Sequence[str] | None = None, skip: Sequence[str] = ()
+) -> tuple[RuleInfo, ...]:
+    """The default rules named in ``only`` (all by default) and not in ``skip``, in
+    report order.
+
+    Raises:
+        ValueError: an unknown name; the message lists the known ones.
+    """
+    known = {info.code for info in RULES}
+    unknown = [name for name in (*(only or ()), *skip) if name not in known]
+    if unknown:
+        raise ValueError(
+            f"unknown rule {', '.join(dict.fromkeys(unknown))}; "
+            f"the rules are {', '.join(info.code for info in RULES)}"
+        )
+    return tuple(
+        info for info in RULES if (only is None or info.code in only) and info.code not in skip
+    )

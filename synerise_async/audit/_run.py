@@ -1,5 +1,6 @@
 """One run of ``synerise-async audit``: the report file, the progress, the logging, the
-signals, the summary, and the outcome's exit code (the embedded demo server included).
+signals, the summary, the HTML report, and the outcome's exit code (the embedded demo
+server included); and ``synerise-async report``, an HTML report of a report file.
 
 Its :class:`~._command.Settings` come from :mod:`._command`.
 """
@@ -8,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, TextIO
 
@@ -29,6 +33,7 @@ from .._exceptions import (
 )
 from .._http import ClientStats
 from ..auth import UserAuth
+from ._baseline import compare
 from ._command import (
     DEMO_RETRY_AFTER,
     DEMO_SEED,
@@ -40,19 +45,23 @@ from ._command import (
     EXIT_USAGE,
     Demo,
     NoMfaCode,
+    ReportSettings,
     Settings,
     UsageError,
 )
 from ._console import ProgressDisplay, Snapshot, make_progress, render_summary, snapshot
-from ._job import audit_workflows
-from ._models import AuditProgress
+from ._html import render_html
+from ._job import FETCH_FAILED, RULE_FAILED, audit_workflows
+from ._models import AuditProgress, WorkflowAudit
+from ._overview import AuditOverview
 from ._report import ReportContents, ReportError, ReportWriter, read_report, repair_report
 from ._summary import AuditSummary
+from ._writers import junit_xml, summary_markdown, summary_to_json
 
 if TYPE_CHECKING:
     from ..testing import FakeSynerise
 
-__all__ = ["command_logging", "run_audit"]
+__all__ = ["command_logging", "run_audit", "run_report", "write_html"]
 
 
 #: The library loggers whose warnings and errors the command reports itself, once, at
@@ -178,6 +187,36 @@ def _demo_reproduction(demo: Demo, fake: FakeSynerise) -> str:
     return "\n".join(lines)
 
 
+def write_html(path: Path, page: str) -> None:
+    """Write ``page`` to ``path`` whole or not at all (a temporary file, then a rename)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(page, encoding="utf-8")
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def run_report(settings: ReportSettings, *, stderr: TextIO) -> int:
+    """``synerise-async report``: an HTML report of a report file (only read: a partial
+    last line, left by a killed run, is skipped rather than repaired)."""
+    try:
+        contents = read_report(settings.report, settings.format, records=True, partial=True)
+        write_html(settings.html, render_html(contents.records, summary=contents.summary))
+    except ReportError as exc:
+        stderr.write(f"synerise-async report: {exc}\n")
+        return EXIT_USAGE
+    except (OSError, UnicodeDecodeError) as exc:
+        filename = getattr(exc, "filename", None) or settings.report
+        stderr.write(
+            f"synerise-async report: {getattr(exc, 'strerror', None) or exc}: {filename}\n"
+        )
+        return EXIT_USAGE
+    stderr.write(f"HTML report of {len(contents.records)} workflows: {settings.html.resolve()}\n")
+    return EXIT_OK
+
+
 @attrs.define
 class _Outcome:
     code: int = EXIT_OK
@@ -198,6 +237,11 @@ class _AuditCommand:
         self.stats: ClientStats | None = None
         self.new_records = 0
         self.started = time.monotonic()
+        #: The records of the report (resumed ones too), kept for JUnit and HTML only.
+        self.records: list[WorkflowAudit] = []
+        self.keep_records = settings.junit or settings.html is not None
+        self.html_written = False
+        self.overview: AuditOverview | None = None
 
     def note(self, message: str) -> None:
         if not self.settings.quiet:
@@ -211,7 +255,8 @@ class _AuditCommand:
         cut = repair_report(s.out)
         if cut:
             self.note(f"Resuming: dropped a partial last line ({cut} bytes) from {s.out}")
-        contents = read_report(s.out, s.format)
+        contents = read_report(s.out, s.format, records=self.keep_records)
+        self.records.extend(contents.records)
         if contents.keys:
             self.note(f"Resuming: {len(contents.keys)} workflows already in {s.out}")
         return contents
@@ -253,6 +298,7 @@ class _AuditCommand:
                     include=s.include,
                     workspaces="all" if s.all_workspaces else s.workspaces,
                     skip=existing.keys,
+                    rules=[info.rule for info in s.rules],
                 )
             )
             self.progress = run.progress
@@ -261,20 +307,81 @@ class _AuditCommand:
                 await stack.enter_async_context(_Ticker(display, self.snapshot))
             writer: ReportWriter | None = None
             async for record in run:
-                if writer is None:
-                    # Opened at the first record: a run that fails to log in leaves an
-                    # earlier report as it was.
-                    writer = stack.enter_context(self._writer())
-                writer.write(record)
+                if self.keep_records:
+                    self.records.append(record)
+                if not s.junit:
+                    if writer is None:
+                        # Opened at the first record: a run that fails to log in leaves
+                        # an earlier report as it was.
+                        writer = stack.enter_context(self._writer())
+                    writer.write(record)
                 self.new_records += 1
                 self.summary.add(record)
-            if writer is None:
+            if writer is None and not s.junit:
                 stack.enter_context(self._writer())
-        if not self.progress.complete:
+        overview = self.overview = self._overview()
+        if s.junit:
+            self._write_junit(overview)
+        self._write_summaries(overview)
+        if overview.exit_code == EXIT_INCOMPLETE:
             return _Outcome(EXIT_INCOMPLETE, "the audit is incomplete; run again with --resume")
-        if s.fail_on is not None and self.summary.has_findings_at(s.fail_on):
+        if overview.exit_code == EXIT_FINDINGS:
             return _Outcome(EXIT_FINDINGS)
         return _Outcome(EXIT_OK)
+
+    def _overview(self) -> AuditOverview:
+        """The run's overview; with a baseline, its scope is checked (BaselineError)."""
+        s = self.settings
+        codes = [info.code for info in s.rules]
+        comparison = None
+        if s.baseline is not None:
+            workspaces = {*self.summary.workspaces, *self.progress.totals}
+            comparison = compare(
+                self.summary.findings,
+                s.baseline,
+                # Findings of a skipped rule are neither resolved nor unchanged.
+                rules={*codes, FETCH_FAILED, RULE_FAILED},
+                workspaces=workspaces,
+            )
+        return AuditOverview(
+            summary=self.summary,
+            comparison=comparison,
+            fail_on=s.fail_on,
+            # Listed Workspaces without workflows are known by their keys only.
+            workspaces={
+                **{key: key for key in self.progress.totals if key != "?"},
+                **self.summary.workspaces,
+            },
+            rules=tuple(codes),
+            requests=self.stats.attempts if self.stats is not None else None,
+            retries=self.stats.retries if self.stats is not None else None,
+            duration=time.monotonic() - self.started,
+            complete=self.progress.complete,
+        )
+
+    def _write_junit(self, overview: AuditOverview) -> None:
+        data = junit_xml(self.records, overview)
+        if self.settings.to_stdout:
+            self.stdout.flush()
+            self.stdout.buffer.write(data)
+            self.stdout.buffer.flush()
+        else:
+            self.settings.out.write_bytes(data)
+
+    def _write_summaries(self, overview: AuditOverview) -> None:
+        """Write the summary JSON and Markdown asked for (and append the Markdown to
+        ``$GITHUB_STEP_SUMMARY``)."""
+        s = self.settings
+        if s.summary_json is not None:
+            text = json.dumps(summary_to_json(overview), indent=2, ensure_ascii=False)
+            s.summary_json.write_text(text + "\n", encoding="utf-8")
+        if s.summary_md is not None or s.step_summary is not None:
+            markdown = summary_markdown(overview)
+            if s.summary_md is not None:
+                s.summary_md.write_text(markdown, encoding="utf-8")
+            if s.step_summary is not None:
+                with open(s.step_summary, "a", encoding="utf-8") as handle:
+                    handle.write(markdown)
 
     def _writer(self) -> ReportWriter:
         s = self.settings
@@ -286,10 +393,35 @@ class _AuditCommand:
     def snapshot(self) -> Snapshot:
         return snapshot(self.progress, self.stats, started=self.started, now=time.monotonic())
 
-    def finish(self, outcome: _Outcome, *, ran: bool) -> int:
-        """Show the summary (when the audit ran) and the outcome's message."""
+    def _write_html(self, outcome: _Outcome) -> _Outcome:
+        """Write the HTML report of the records there are; a failure to write it is a
+        report-file problem (exit code 2) unless the run already failed otherwise."""
         s = self.settings
-        if ran and not s.quiet:
+        assert s.html is not None
+        page = render_html(
+            self.records,
+            summary=self.summary,
+            comparison=self.overview.comparison if self.overview is not None else None,
+            duration=time.monotonic() - self.started,
+        )
+        try:
+            write_html(s.html, page)
+        except OSError as exc:
+            message = f"could not write the HTML report: {exc.strerror or exc}: {s.html}"
+            if outcome.code in (EXIT_OK, EXIT_FINDINGS):
+                return _Outcome(EXIT_USAGE, message)
+            self.stderr.write(f"synerise-async audit: {message}\n")
+            return outcome
+        self.html_written = True
+        return outcome
+
+    def finish(self, outcome: _Outcome, *, ran: bool) -> int:
+        """Write the HTML report and show the summary (when the audit ran), then the
+        outcome's message."""
+        s = self.settings
+        if ran and s.html is not None:
+            outcome = self._write_html(outcome)
+        if ran and s.show_summary:
             render_summary(
                 self.summary,
                 stream=self.summary_stream,
@@ -298,7 +430,12 @@ class _AuditCommand:
                 elapsed=time.monotonic() - self.started,
                 stats=self.stats,
                 failures=self.progress.listing_failures,
+                comparison=self.overview.comparison if self.overview is not None else None,
             )
+        if self.html_written and s.show_summary:
+            assert s.html is not None
+            self.summary_stream.write(f"HTML report: {s.html.resolve()}\n")
+            self.summary_stream.flush()
         if outcome.message:
             self.stderr.write(f"synerise-async audit: {outcome.message}\n")
             self.stderr.flush()

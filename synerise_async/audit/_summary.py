@@ -1,5 +1,5 @@
 """Counting an audit's records: workflows by status and Workspace, findings by code and
-severity, fetch errors by kind."""
+severity, fetch errors by kind, and each finding's key (for baselines)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from ._models import Severity, WorkflowAudit
+from ._models import FindingKey, Severity, WorkflowAudit
 
 __all__ = ["AuditSummary", "summarize"]
 
@@ -26,6 +26,10 @@ class AuditSummary:
         severity_of_code: the (most serious) severity seen for each code.
         errors: records whose details could not be fetched.
         errors_by_kind: those records per :attr:`FetchFailure.kind`.
+        workspaces: each Workspace's name (else its key) by its key
+            (:attr:`WorkspaceRef.key`).
+        findings: each finding's severity by its :class:`FindingKey` (the records'
+            keys are known: both :meth:`add` and :func:`read_report` give them).
     """
 
     workflows: int = 0
@@ -36,6 +40,8 @@ class AuditSummary:
     severity_of_code: dict[str, Severity] = attrs.field(factory=dict)
     errors: int = 0
     errors_by_kind: Counter[str] = attrs.field(factory=Counter)
+    workspaces: dict[str, str] = attrs.field(factory=dict)
+    findings: dict[FindingKey, Severity] = attrs.field(factory=dict)
 
     def add(self, record: WorkflowAudit) -> None:
         """Count one record."""
@@ -45,6 +51,8 @@ class AuditSummary:
             workspace=str(record.workspace),
             findings=((f.code, f.severity) for f in record.findings),
             error_kind=record.error.kind if record.error is not None else None,
+            workspace_key=record.workspace.key,
+            workflow_id=record.workflow.diagram_id,
         )
 
     def count(
@@ -54,12 +62,19 @@ class AuditSummary:
         workspace: str,
         findings: Iterable[tuple[str, Severity]],
         error_kind: str | None,
+        workspace_key: str | None = None,
+        workflow_id: str | None = None,
     ) -> None:
-        """Count one record given by its parts (for records read back from a report)."""
+        """Count one record given by its parts (for records read back from a report);
+        with ``workspace_key`` and ``workflow_id`` its findings' keys are kept too."""
         self.workflows += 1
         self.by_status[status or "unknown"] += 1
         self.by_workspace[workspace] += 1
+        if workspace_key is not None:
+            self.workspaces.setdefault(workspace_key, workspace)
         for code, severity in findings:
+            if workspace_key is not None and workflow_id is not None:
+                self.findings[FindingKey(workspace_key, workflow_id, code)] = severity
             self.findings_by_code[code] += 1
             self.findings_by_severity[severity] += 1
             known = self.severity_of_code.get(code)

@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING, Any, Unpack
 import attrs
 
 from .._exceptions import InvalidArgumentError
-from .._http import Authorization
+from .._http import Authorization, Request
 from .._redaction import redact
+from .._types import RawResponse
 from .._validation import check_credential, check_enum, check_str, check_uuid
 from ..models.auth import IdentityProvider, MfaType
-from ._session import SessionToken
+from ._session import SessionToken, TokenSession
 from ._tokens import IssuedToken
 
 if TYPE_CHECKING:
-    from .._client import SyneriseClient
     from ..api.auth import ProfileLoginFields, ProfileLoginOptions
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "Credentials",
     "MfaCode",
     "ProfileAuth",
+    "Send",
     "TokenAuth",
     "TokenCredentials",
     "UserAuth",
@@ -49,6 +50,10 @@ __all__ = [
 #: called with no arguments each time a login asks for a code and returning one, such
 #: as :func:`~synerise_async.auth.totp`'s.
 MfaCode = str | Callable[[], str] | Callable[[], Awaitable[str]]
+
+#: How credentials send their token requests: the client's pipeline (retries, limits,
+#: error mapping), one request in, its fully read 2xx response out.
+Send = Callable[[Request], Awaitable[RawResponse]]
 
 
 def _api_key(value: object) -> str:
@@ -85,10 +90,19 @@ class TokenCredentials(Credentials, abc.ABC):
 
     @abc.abstractmethod
     async def obtain_token(
-        self, client: SyneriseClient, current: SessionToken | None
+        self, send: Send, current: SessionToken | None, *, parent: TokenSession | None = None
     ) -> IssuedToken:
-        """Obtain a token, sending through ``client``; ``current`` is the still-valid
-        token, if any (for kinds that refresh with it)."""
+        """Obtain a token.
+
+        Args:
+            send: sends one token request (the client's pipeline).
+            current: the still-valid token, if any (for kinds that refresh with it).
+            parent: for a client made by ``for_workspace``, the token session of the
+                client it was made from (a User login selects the Workspace with it).
+
+        Returns:
+            The token, with what the answer says of its lifetime.
+        """
 
 
 @attrs.frozen
@@ -103,12 +117,12 @@ class WorkspaceAuth(TokenCredentials):
     api_key: str = attrs.field(repr=False, converter=_api_key)
 
     async def obtain_token(
-        self, client: SyneriseClient, current: SessionToken | None
+        self, send: Send, current: SessionToken | None, *, parent: TokenSession | None = None
     ) -> IssuedToken:
         """Log in as the Workspace."""
         from . import _flows
 
-        return await _flows.workspace_token(client, self.api_key)
+        return await _flows.workspace_token(send, self.api_key)
 
 
 def _check_mfa(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -174,22 +188,21 @@ class UserAuth(TokenCredentials):
         return f"UserAuth({self.username}{scope})"
 
     async def obtain_token(
-        self, client: SyneriseClient, current: SessionToken | None
+        self, send: Send, current: SessionToken | None, *, parent: TokenSession | None = None
     ) -> IssuedToken:
         """Log in, verify MFA when asked, and select the Workspace when one is given
-        (a Workspace client selects it with its parent's User token first)."""
+        (a Workspace client selects it with ``parent``'s User token first)."""
         from . import _flows
 
-        parent = client._parent  # the client and its credentials are one unit
         return await _flows.user_token(
-            client,
+            send,
             username=self.username,
             password=self.password,
             workspace=self.workspace,
             mfa=self.mfa,
             mfa_type=self.mfa_type,
             device_id=self.device_id,
-            parent=parent.token_session if parent is not None else None,
+            parent=parent,
         )
 
 
@@ -262,13 +275,13 @@ class ProfileAuth(TokenCredentials):
         return f"ProfileAuth({self.login_fields.get('email') or 'login'})"
 
     async def obtain_token(
-        self, client: SyneriseClient, current: SessionToken | None
+        self, send: Send, current: SessionToken | None, *, parent: TokenSession | None = None
     ) -> IssuedToken:
         """Refresh ``current`` while it is valid; otherwise log in again."""
         from . import _flows
 
         return await _flows.profile_token(
-            client,
+            send,
             current,
             api_key=self.api_key,
             anonymous_uuid=self.anonymous_uuid,
@@ -352,7 +365,7 @@ class TokenAuth(TokenCredentials):
         return self.provider is not None
 
     async def obtain_token(
-        self, client: SyneriseClient, current: SessionToken | None
+        self, send: Send, current: SessionToken | None, *, parent: TokenSession | None = None
     ) -> IssuedToken:
         """The fixed token, or the provider's next one."""
         if self.provider is None:

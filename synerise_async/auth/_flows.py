@@ -1,9 +1,11 @@
 """How each kind of credentials obtains a token: the login flows, MFA and Profile ones
 included.
 
-The one module of :mod:`synerise_async.auth` that talks to the API. Every step is an
-operation module's ``asyncio_detailed``, so a flow's requests are built (bodies
-included) by the same code as a direct call, and go through the same pipeline: its
+The one module of :mod:`synerise_async.auth` that talks to the API, through the ``send``
+callable the client gives (its pipeline). Every step is built and decoded by an
+operation module's own ``_get_kwargs`` and ``_build_response``, so a flow's requests are
+built (bodies included) by the same code as a direct call, and go through the same
+pipeline: its
 retries are the only ones; a flow tries nothing again itself, except what the token
 session's policy names (a refresh refused: log in instead; a Workspace client's shared
 User token refused: log in as the User).
@@ -34,7 +36,7 @@ from ._session import SessionToken, TokenSession
 from ._tokens import IssuedToken
 
 if TYPE_CHECKING:
-    from .._client import SyneriseClient
+    from ._credentials import Send
 
 __all__ = [
     "MFA_ACCEPTS",
@@ -63,9 +65,10 @@ def _issued(
     )
 
 
-async def workspace_token(client: SyneriseClient, api_key: str) -> IssuedToken:
+async def workspace_token(send: Send, api_key: str) -> IssuedToken:
     """The Workspace login (operation 12)."""
-    return _issued(await workspace_login.asyncio_detailed(client=client, api_key=api_key))
+    request = workspace_login._get_kwargs(api_key=api_key)
+    return _issued(workspace_login._build_response(await send(request)))
 
 
 async def mfa_code(mfa: str | Callable[[], str] | Callable[[], Awaitable[str]]) -> str:
@@ -95,7 +98,7 @@ def mfa_method(chosen: MfaType | None, offered: tuple[str, ...]) -> MfaType:
 
 
 async def user_token(
-    client: SyneriseClient,
+    send: Send,
     *,
     username: str,
     password: str,
@@ -115,18 +118,14 @@ async def user_token(
     """
     if workspace is not None and parent is not None:
         user = await parent.get_token()
+        request = select_workspace._get_kwargs(workspace_uuid=workspace, token=user.value)
         try:
-            return _issued(
-                await select_workspace.asyncio_detailed(
-                    client=client, workspace_uuid=workspace, token=user.value
-                )
-            )
+            return _issued(select_workspace._build_response(await send(request)))
         except AuthenticationError:
             pass  # that token was revoked meanwhile: log in as this Workspace's User
     extra: dict[str, Any] = {} if device_id is None else {"device_id": device_id}
-    response = await user_login.asyncio_detailed(
-        client=client, username=username, password=password, **extra
-    )
+    request = user_login._get_kwargs(username=username, password=password, **extra)
+    response = user_login._build_response(await send(request))
     if response.parsed.mfa_required:
         if mfa is None:
             methods = ", ".join(response.parsed.mfa_methods)
@@ -135,17 +134,18 @@ async def user_token(
                 f"this User must verify a second factor ({methods}); pass mfa= (a "
                 "code, or a callable returning one, e.g. synerise_async.auth.totp(secret))",
             )
-        response = await user_mfa_login.asyncio_detailed(
-            client=client,
+        request = user_mfa_login._get_kwargs(
             token=response.parsed.token,
             verification_code=await mfa_code(mfa),
             mfa_type=mfa_method(mfa_type, response.parsed.mfa_methods),
             **extra,
         )
+        response = user_mfa_login._build_response(await send(request))
     if workspace is not None:
-        response = await select_workspace.asyncio_detailed(
-            client=client, workspace_uuid=workspace, token=response.parsed.token
+        request = select_workspace._get_kwargs(
+            workspace_uuid=workspace, token=response.parsed.token
         )
+        response = select_workspace._build_response(await send(request))
     return _issued(response)
 
 
@@ -156,7 +156,7 @@ def check_profile_login(fields: ProfileLoginFields) -> None:
 
 
 async def profile_token(
-    client: SyneriseClient,
+    send: Send,
     current: SessionToken | None,
     *,
     api_key: str,
@@ -167,10 +167,9 @@ async def profile_token(
     """Refresh ``current`` (operation 1) while it is valid; otherwise log in again,
     anonymously (operation 5) or with the login fields (operation 2)."""
     if current is not None:
+        request = refresh_profile_token._get_kwargs(token=current.value, api_key=api_key)
         try:
-            refreshed = await refresh_profile_token.asyncio_detailed(
-                client=client, token=current.value, api_key=api_key
-            )
+            refreshed = refresh_profile_token._build_response(await send(request))
         except AuthenticationError:
             pass  # refused (expired meanwhile, or revoked): log in again below
         else:
@@ -181,12 +180,11 @@ async def profile_token(
             )
     if anonymous_uuid is not None:
         extra = {} if device_id is None else {"device_id": device_id}
-        response = await anonymous_profile_login.asyncio_detailed(
-            client=client, api_key=api_key, uuid=anonymous_uuid, **extra
-        )
+        request = anonymous_profile_login._get_kwargs(api_key=api_key, uuid=anonymous_uuid, **extra)
+        response = anonymous_profile_login._build_response(await send(request))
     else:
         fields = cast("ProfileLoginFields", login_fields)
-        response = await profile_login.asyncio_detailed(client=client, **fields)
+        response = profile_login._build_response(await send(profile_login._get_kwargs(**fields)))
     return _issued(
         response, expiration=response.parsed.expiration, created_ms=response.parsed.created
     )

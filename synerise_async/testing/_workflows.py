@@ -12,6 +12,9 @@ Policy:
   ascending, so pages never overlap or skip.
 - Every workflow has 2-6 blocks (see :func:`block_layout`), which its statistics report
   and the ``blockTypes``, ``triggersOnEvent`` and ``generatesEvent`` filters read.
+- Names are user input: the first workflow of the first Workspace is named
+  :data:`HOSTILE_NAME` (markup), so that whatever shows names (the audit's HTML report)
+  is seen to escape them.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from ._seed import random_uuid, rng
 DAY: Final = 86400.0
 RECENT_SECONDS: Final = 30 * DAY
 MAX_LIMIT: Final = 1000
+#: The name of the first workflow of the first Workspace: markup that must show as text.
+HOSTILE_NAME: Final = "<script>alert(1)</script>"
 
 _STATUS_WEIGHTS: Final = (
     ("Active", 55),
@@ -265,7 +270,7 @@ def seed_workflows(
     weights = [weight for _, weight in _STATUS_WEIGHTS]
     directories: list[str | None] = [*workspace.directory_ids, None]
     workflows: list[Workflow] = []
-    for _ in range(count):
+    for number in range(count):
         created = round(anchor - gen.uniform(DAY, 730 * DAY), 3)
         if gen.random() < 0.2:
             updated = anchor - gen.uniform(0, 25 * DAY)
@@ -275,6 +280,8 @@ def seed_workflows(
         status = gen.choices(statuses, weights)[0]
         on_chance = 1.0 if status == "Scheduled" else 0.4 if status == "Active" else 0.15
         name = _name(gen)
+        if index == 0 and number == 0:
+            name = HOSTILE_NAME  # after _name: the random stream stays the same
         description_roll = gen.random()
         description: str | None
         if description_roll < 0.2:

@@ -46,8 +46,7 @@ async def test_a_call_with_a_large_retry_budget_outlasts_1030_failures(
 
 @pytest.mark.timeout(60)
 async def test_a_background_refresh_failing_1100_times_in_a_row_is_still_backed_off() -> None:
-    from synerise_async.auth import TokenSession
-    from synerise_async.auth._tokens import IssuedToken
+    from synerise_async.auth import IssuedToken, TokenSession
 
     manual = ManualClock(jitter=0.5)
     config = ClientConfig(backoff_base=0.01, backoff_cap=0.02, default_token_lifetime=3600)

@@ -22,8 +22,7 @@ from synerise_async import (
     RequestInfo,
     TokenRefreshError,
 )
-from synerise_async.auth import IssuedToken, SessionToken, TokenSession
-from synerise_async.auth._tokens import token_timing
+from synerise_async.auth import IssuedToken, SessionToken, TokenSession, token_timing
 
 
 class FakeClock:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from test_cli import assert_no_secret, report_keys, run_cli
+from test_command import assert_no_secret, report_keys, run_cli
 
 from synerise_async import cli
 from synerise_async.audit import _command

@@ -21,6 +21,7 @@ from synerise_async.audit import (
     WorkflowAudit,
     WorkspaceRef,
     read_report,
+    record_to_csv_row,
     record_to_json,
     repair_report,
 )
@@ -93,6 +94,26 @@ def test_write_then_read_back(tmp_path: Path, fmt: ReportFormat) -> None:
     assert summary.findings_by_code == {"last-run-failed": 1, "no-tags": 1}
     assert summary.findings_by_severity == {Severity.ERROR: 1, Severity.INFO: 1}
     assert (summary.errors, summary.errors_by_kind) == (1, {"not_found": 1})
+
+
+@pytest.mark.parametrize("fmt", list(ReportFormat))
+def test_records_read_back_write_the_same_report(tmp_path: Path, fmt: ReportFormat) -> None:
+    """``read_report(records=True)`` rebuilds records that write the same lines again
+    (what an HTML report of an earlier run is made from)."""
+    path = tmp_path / f"report.{fmt.value}"
+    failure = FetchFailure(operation="last_run", kind="server_error", status_code=503, message="x")
+    written = [
+        record(1),
+        record(2, error=failure, findings=(), statistics=None, last_run=None),
+        record(3, workflow=Workflow(diagram_id="bare"), findings=()),
+    ]
+    with ReportWriter(path, fmt) as writer:
+        for item in written:
+            writer.write(item)
+    contents = read_report(path, fmt, records=True)
+    encode = record_to_csv_row if fmt is ReportFormat.CSV else record_to_json
+    assert [encode(r) for r in contents.records] == [encode(r) for r in written]
+    assert read_report(path, fmt).records == ()
 
 
 def test_jsonl_record_shape(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from test_cli import assert_no_secret, run_cli
+from test_command import assert_no_secret, run_cli
 
 from synerise_async import cli
 from synerise_async.audit import _command

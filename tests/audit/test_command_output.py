@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from test_cli import PROCESS_DEADLINE, demo, report_keys, run_cli, subprocess_env
+from test_command import PROCESS_DEADLINE, demo, report_keys, run_cli, subprocess_env
 
 from synerise_async import __version__, cli
 from synerise_async.audit import _command

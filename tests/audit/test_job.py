@@ -34,7 +34,6 @@ from synerise_async.audit import (
     Severity,
     Thresholds,
     WorkflowAudit,
-    _job,
     audit_workflows,
 )
 from synerise_async.testing import FakeSynerise, ManualClock, WorkspaceSpec
@@ -190,7 +189,7 @@ async def test_a_workspace_that_cannot_be_read_stops_the_audit_before_any_record
     assert not audit_tasks()
 
 
-async def test_transient_faults_are_retried(fake: FakeSynerise, client: SyneriseClient) -> None:
+async def test_transient_faults_are_retried(fake: FakeSynerise) -> None:
     # On the automation routes: a login has a budget of its own (see tests/auth).
     automation = "/automation-brain/*"
     fake.faults.rate_limit(3, retry_after=0.01, path=automation).error(
@@ -198,11 +197,16 @@ async def test_transient_faults_are_retried(fake: FakeSynerise, client: Synerise
     )
     fake.faults.error(502, count=2, path=LIST)
     fake.faults.random(0.05, kinds=("rate_limit", "error"), retry_after=0.01)
-    records = await collect(audit_workflows(client, page_size=30))
+    # The client's retries are the only ones: a budget above the 8 faults one request
+    # may meet in a row, and the random ones after them.
+    config = attrs.evolve(FAST, max_retries=12)
+    auth = WorkspaceAuth(fake.workspace.api_key)
+    async with SyneriseClient(auth, base_url=fake.url, config=config) as client:
+        records = await collect(audit_workflows(client, page_size=30))
+        assert client.stats.retries >= 8
     assert Counter(r.key for r in records).most_common(1)[0][1] == 1
     assert {r.workflow.diagram_id for r in records} == ids(fake)
     assert all(r.error is None for r in records)
-    assert client.stats.retries >= 8
 
 
 async def test_a_persistent_server_error_becomes_the_records_error(fake: FakeSynerise) -> None:
@@ -462,11 +466,10 @@ async def test_a_listing_that_keeps_failing_is_reported_and_the_audit_goes_on() 
     assert by_workspace == {fake.workspaces[0].id: 50, fake.workspaces[1].id: 15}
 
 
-async def test_the_listing_failure_budget_is_per_page() -> None:
-    # Three pages of twenty each fail once, and each comes through when asked again:
-    # nothing is given up (three failures in all once abandoned the rest).
+async def test_listing_pages_are_retried_by_the_client_and_nothing_is_given_up() -> None:
+    # Three pages of twenty each fail once; the client's one retry gets each through.
     async with FakeSynerise(seed=10, workspaces=1, workflows_per_workspace=200) as fake:
-        config = attrs.evolve(FAST, max_retries=0)  # each fault fails the page
+        config = attrs.evolve(FAST, max_retries=1)
         auth = WorkspaceAuth(fake.workspace.api_key)
         async with SyneriseClient(auth, base_url=fake.url, config=config) as client:
             run = audit_workflows(client, concurrency=2, page_size=10, include=Include.NONE)
@@ -478,10 +481,28 @@ async def test_the_listing_failure_budget_is_per_page() -> None:
                         records.append(await run.__anext__())
                     fake.faults.truncated(path=LIST)
                 records += [r async for r in run]
-    assert fake.count(LIST, status_code=200) >= 20 + 3
+            assert client.stats.retries == 3
     assert run.progress.listing_failures == []
     assert run.progress.complete
     assert Counter(r.workflow.diagram_id for r in records) == Counter(ids(fake))
+
+
+async def test_a_listing_page_is_retried_by_the_client_only() -> None:
+    # The client's retries are the only ones: a page that still fails is given up at
+    # once, not asked for again by a loop of the audit's own on top.
+    async with FakeSynerise(seed=10, workspaces=1, workflows_per_workspace=30) as fake:
+        config = attrs.evolve(FAST, max_retries=0)
+        auth = WorkspaceAuth(fake.workspace.api_key)
+        async with SyneriseClient(auth, base_url=fake.url, config=config) as client:
+            fake.faults.error(503, count=1, path=LIST)
+            run = audit_workflows(client, page_size=10, include=Include.NONE)
+            async with asyncio.timeout(10):
+                records = await collect(run)
+    [failure] = run.progress.listing_failures
+    assert not run.progress.complete
+    assert (failure.page, records) == (1, [])
+    assert fake.count(LIST) == 1
+    assert "503" in failure.message
 
 
 async def test_a_failing_rule_becomes_a_finding(
@@ -582,7 +603,7 @@ async def test_concurrency_is_bounded(
         finally:
             state["now"] -= 1
 
-    monkeypatch.setattr(_job.get_workflow_statistics, "asyncio", counting)
+    monkeypatch.setattr(get_workflow_statistics, "asyncio", counting)
     records = await collect(audit_workflows(client, concurrency=3, include=Include.STATISTICS))
     assert len(records) == 120
     assert state["max"] == 3
