@@ -111,8 +111,17 @@ class _Call:
     span: trace.Span
     server: dict[str, str | int]  # server.address, server.port
     token: _ContextToken | None = None
+    var_token: contextvars.Token[_Call | None] | None = None
     attempt: _Attempt | None = None
     linked: set[int] = attrs.field(factory=set)
+
+
+@attrs.define
+class _Refresh:
+    refresh_id: int
+    span: trace.Span
+    token: _ContextToken | None = None
+    var_token: contextvars.Token[_Refresh | None] | None = None
 
 
 class OpenTelemetryHook:
@@ -164,7 +173,9 @@ class OpenTelemetryHook:
         self._call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar(
             f"synerise_async.otel.call.{id(self)}", default=None
         )
-        self._call_tokens: dict[int, contextvars.Token[_Call | None]] = {}
+        self._refresh: contextvars.ContextVar[_Refresh | None] = contextvars.ContextVar(
+            f"synerise_async.otel.refresh.{id(self)}", default=None
+        )
         self._refresh_spans: collections.OrderedDict[int, trace.Span] = collections.OrderedDict()
 
     def __call__(self, event: Event) -> None:
@@ -205,7 +216,7 @@ class OpenTelemetryHook:
             },
         )
         call = _Call(event.call_id, span, server)
-        self._call_tokens[id(call)] = self._call.set(call)
+        call.var_token = self._call.set(call)
         call.token = otel_context.attach(trace.set_span_in_context(span))
 
     def _request_ended(self, event: RequestEnded) -> None:
@@ -215,8 +226,9 @@ class OpenTelemetryHook:
         try:
             self._end_attempt(call)  # one left open (a cancellation inside the attempt)
         finally:
-            self._call.reset(self._call_tokens.pop(id(call)))
             _detach(call.token)
+            if call.var_token is not None:
+                self._call.reset(call.var_token)
         span = call.span
         span.set_attribute("synerise.attempts", event.attempts)
         if event.status_code is not None:
@@ -338,15 +350,25 @@ class OpenTelemetryHook:
         self._refresh_spans.move_to_end(event.refresh_id)
         while len(self._refresh_spans) > REFRESHES_KEPT:
             self._refresh_spans.popitem(last=False)
+        # A refresh runs in a task of its own: its login request is the refresh's child.
+        refresh = _Refresh(event.refresh_id, span)
+        refresh.var_token = self._refresh.set(refresh)
+        refresh.token = otel_context.attach(trace.set_span_in_context(span))
 
     def _refresh_ended(self, event: TokenObtained | TokenRefreshFailed) -> None:
         counted: dict[str, str] = {"synerise.credential": event.credential}
         if isinstance(event, TokenRefreshFailed):
             counted["error.type"] = event.error_type
         self._refreshes.add(1, counted)
-        span = self._refresh_spans.get(event.refresh_id)
-        if span is None or not span.is_recording():
+        refresh = self._refresh.get()
+        if refresh is None or refresh.refresh_id != event.refresh_id:
             return
+        try:
+            _detach(refresh.token)
+        finally:
+            if refresh.var_token is not None:
+                self._refresh.reset(refresh.var_token)
+        span = refresh.span
         if isinstance(event, TokenObtained):
             span.set_attribute("synerise.token.expiry_source", event.expiry_source)
             if event.lifetime is not None:
