@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from yarl import URL
@@ -20,12 +20,16 @@ from ._redaction import Redacted
 from ._validation import has_control_character
 from ._version import __version__
 
+if TYPE_CHECKING:
+    from .events import EventHook
+
 __all__ = [
     "DEFAULT_API_VERSION",
     "DEFAULT_BACKOFF_BASE",
     "DEFAULT_BACKOFF_CAP",
     "DEFAULT_BASE_URL",
     "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT",
     "DEFAULT_EXPIRY_SAFETY",
     "DEFAULT_MAX_CONCURRENCY",
     "DEFAULT_MAX_RETRIES",
@@ -90,6 +94,10 @@ DEFAULT_TOKEN_REFRESH_ATTEMPTS = 1 + DEFAULT_MAX_RETRIES
 #: Seconds after the API refused a login's credentials (401/403) during which the same
 #: credentials are not sent again: requests meanwhile get ``LoginRefusedError`` at once.
 DEFAULT_REFUSED_LOGIN_BACKOFF = 5.0
+
+#: Seconds ``SyneriseClient.aclose()`` waits for async event hooks still running before
+#: it cancels them.
+DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT = 1.0
 
 
 def _bad(attribute: attrs.Attribute[Any], message: str) -> InvalidArgumentError:
@@ -181,6 +189,20 @@ def _proxy(value: object) -> str | None:
     raise InvalidArgumentError("config.proxy", f"{problem}; got {shown} (credentials not shown)")
 
 
+def _event_hooks(value: object) -> tuple[EventHook, ...]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, list | tuple):
+        raise InvalidArgumentError(
+            "config.event_hooks", f"must be a list of callables; got {type(value).__name__}"
+        )
+    for hook in value:
+        if not callable(hook):
+            raise InvalidArgumentError(
+                "config.event_hooks",
+                f"must hold callables (hook(event), plain or async); got {type(hook).__name__}",
+            )
+    return tuple(value)
+
+
 def _proxy_repr(value: str | None) -> str:
     return "None" if value is None else repr(shown_proxy(value))
 
@@ -263,6 +285,9 @@ class ClientConfig:
     trust_env: bool = attrs.field(default=True, validator=_flag)
     #: An http(s) proxy URL; credentials in it are never shown (nor in this repr).
     proxy: str | None = attrs.field(default=None, converter=_proxy, repr=_proxy_repr)
+    #: Called with every :mod:`~synerise_async.events` event: plain or ``async``
+    #: callables, ``hook(event)``. See :mod:`synerise_async.events` for the rules.
+    event_hooks: tuple[EventHook, ...] = attrs.field(default=(), converter=_event_hooks)
 
     def refresh_margin_for(self, lifetime: float) -> float:
         """Seconds before expiry at which a token of ``lifetime`` seconds is refreshed."""

@@ -12,7 +12,7 @@ A hook is a plain or an ``async`` callable. A plain hook runs inline, in the tas
 context of the call that caused the event (its ``contextvars``, a tracing library's
 current span among them, are the caller's); keep it quick. An ``async`` hook is started
 as a task and never awaited by the call; ``SyneriseClient.aclose()`` waits a little
-(``HOOK_CLOSE_TIMEOUT``) for those still running, then cancels them. A hook that raises
+(``DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT``, 1 s) for those still running, then cancels them. A hook that raises
 never changes the call: its first error is logged (WARNING, with the traceback, logger
 ``synerise_async.events``), later ones of the same hook are not. With no hooks no event
 is built.
@@ -48,6 +48,7 @@ import enum
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 
 import attrs
 
@@ -71,10 +72,6 @@ logger = logging.getLogger("synerise_async.events")
 
 #: What ``ClientConfig.event_hooks`` holds: ``hook(event)``, plain or ``async``.
 EventHook = Callable[["Event"], "Awaitable[None] | None"]
-
-#: Seconds ``SyneriseClient.aclose()`` waits for async hooks still running before it
-#: cancels them.
-HOOK_CLOSE_TIMEOUT = 1.0
 
 
 @attrs.frozen(kw_only=True)
@@ -314,10 +311,12 @@ class _Dispatcher:
     """
 
     def __init__(
-        self, hooks: Sequence[EventHook], *, close_timeout: float = HOOK_CLOSE_TIMEOUT
+        self, hooks: Sequence[EventHook], *, close_timeout: float, now: Callable[[], float]
     ) -> None:
         self.hooks: tuple[EventHook, ...] = tuple(hooks)
         self._close_timeout = close_timeout
+        #: The client clock's monotonic time: every event's ``at``.
+        self.now = now
         self._tasks: set[asyncio.Task[None]] = set()
         self._failed: set[int] = set()  # indexes of hooks whose error was logged
         self._call_ids = 0
@@ -370,3 +369,29 @@ class _Dispatcher:
             task.cancel()
         if pending:
             await asyncio.wait(pending)
+
+
+@attrs.define(slots=True, eq=False)
+class _Call:
+    """What the pipeline tracks of one observed call, for its events (only with hooks)."""
+
+    call_id: int
+    operation: str
+    method: str
+    path_template: str
+    url: str
+    started: float
+    #: The number of the last attempt sent (0 before the first).
+    attempt: int = 0
+    #: The status of the last response (None before one came).
+    last_status: int | None = None
+    #: When the attempt in flight started (None between attempts).
+    attempt_started: float | None = None
+    #: Refresh ids the call waited for since its last attempt (the token session adds them).
+    waited_for_refresh: list[int] = attrs.field(factory=list)
+
+
+#: The observed call running in this task (set by the pipeline only when there are hooks):
+#: the limiter names it in ``ThrottleWaited``, the token session notes the refreshes it
+#: waits for.
+_CURRENT_CALL: ContextVar[_Call | None] = ContextVar("synerise_async_call", default=None)
