@@ -344,6 +344,12 @@ async def test_an_opentelemetry_that_raises_never_breaks_the_call(
         expected.attempts,
         expected.parsed,
     )
+    if where == "end":  # the spans were exported before the processor raised: still a tree
+        spans = telemetry.finished()
+        calls = {span_id(call) for call in by_name(spans, "synerise.get_current_workspace")}
+        attempts = by_name(spans, f"GET {CURRENT}")
+        assert len(calls) == 2 and len(attempts) == 3
+        assert all(parent_of(attempt) in calls for attempt in attempts)
     warnings = [r for r in caplog.records if r.name == "synerise_async.events"]
     assert len(warnings) == 1  # once for the hook, not per event
     assert "raised" in warnings[0].getMessage()
@@ -434,3 +440,29 @@ def test_without_the_extra_the_module_names_it() -> None:
     )
     assert "'otel' extra" in proc.stdout
     assert "pip install 'synerise-async[otel]'" in proc.stdout
+
+
+async def test_concurrent_calls_share_one_refresh_span_and_both_link_to_it(
+    fake: FakeSynerise, telemetry: Telemetry
+) -> None:
+    manual = ManualClock()
+    async with client_for(fake, [telemetry.hook()], manual) as client, asyncio.timeout(WATCHDOG):
+        await asyncio.gather(
+            get_current_workspace.asyncio(client=client),
+            list_workflows.asyncio(client=client, limit=2),
+        )
+    spans = telemetry.finished()
+    (refresh,) = by_name(spans, "synerise.token_refresh")
+    calls = by_name(spans, "synerise.get_current_workspace") + by_name(
+        spans, "synerise.list_workflows"
+    )
+    assert len(calls) == 2
+    for call in calls:
+        assert [link.context.span_id for link in call.links] == [span_id(refresh)]
+        assert call.parent is None  # each its own trace: the calls ran in their own tasks
+    assert parent_of(refresh) in {span_id(call) for call in calls}  # under the one that began it
+    call_ids = {span_id(call) for call in calls}
+    attempts = [s for s in spans if s.kind is SpanKind.CLIENT and parent_of(s) in call_ids]
+    assert len(attempts) == 2
+    for attempt in attempts:
+        assert [link.context.span_id for link in attempt.links] == [span_id(refresh)]
