@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import _timing
 import aiohttp
 import attrs
 import pytest
@@ -466,3 +467,29 @@ async def test_concurrent_calls_share_one_refresh_span_and_both_link_to_it(
     assert len(attempts) == 2
     for attempt in attempts:
         assert [link.context.span_id for link in attempt.links] == [span_id(refresh)]
+
+
+async def test_a_cancelled_call_ends_its_spans_and_restores_the_context(
+    fake: FakeSynerise, telemetry: Telemetry
+) -> None:
+    manual = ManualClock()
+    async with client_for(fake, [telemetry.hook()], manual) as client, asyncio.timeout(WATCHDOG):
+        await get_current_workspace.asyncio(client=client)  # logged in
+        fake.faults.delay(30, count=1, path=CURRENT)
+        before = otel_context.get_current()
+        call = asyncio.create_task(get_current_workspace.asyncio(client=client))
+        await _timing.until(lambda: fake.count(path=CURRENT) == 2, "the slow request")
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert otel_context.get_current() == before
+    calls = by_name(telemetry.finished(), "synerise.get_current_workspace")
+    attempts = by_name(telemetry.finished(), f"GET {CURRENT}")
+    assert len(calls) == len(attempts) == 2  # the cancelled ones ended too
+    cancelled = calls[-1]
+    assert cancelled.attributes is not None
+    assert cancelled.attributes["error.type"] == "CancelledError"
+    assert cancelled.status.status_code is StatusCode.ERROR
+    assert parent_of(attempts[-1]) == span_id(cancelled)
+    assert attempts[-1].attributes is not None
+    assert attempts[-1].attributes["error.type"] == "CancelledError"
