@@ -50,6 +50,8 @@ Policy:
   instrumentation's spans become the children of the call's span;
 - whatever OpenTelemetry raises, the call is not changed and its context is restored
   (the client logs the hook's first error).
+- a ``PageFetched`` is not recorded: each page is a call, with its span;
+- a refresh is linked by its ``refresh_id``; the last :data:`REFRESHES_KEPT` are kept.
 """
 
 from __future__ import annotations

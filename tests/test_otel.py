@@ -493,3 +493,29 @@ async def test_a_cancelled_call_ends_its_spans_and_restores_the_context(
     assert parent_of(attempts[-1]) == span_id(cancelled)
     assert attempts[-1].attributes is not None
     assert attempts[-1].attributes["error.type"] == "CancelledError"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="refresh_id is numbered per token session, so a User's Workspace clients reuse "
+    "the root session's ids and a link cannot tell their refreshes apart (events contract)",
+)
+async def test_workspace_clients_of_a_user_link_to_their_own_refreshes(
+    fake: FakeSynerise, telemetry: Telemetry
+) -> None:
+    manual = ManualClock()
+    config = ClientConfig(event_hooks=[telemetry.hook()])
+    auth = UserAuth(fake.user.username, fake.user.password)
+    async with (
+        SyneriseClient(auth, base_url=fake.url, config=config, clock=manual.clock) as client,
+        asyncio.timeout(WATCHDOG),
+    ):
+        for workspace in fake.workspaces[:2]:
+            await get_current_workspace.asyncio(client=client.for_workspace(workspace.id))
+    spans = telemetry.finished()
+    refreshes = by_name(spans, "synerise.token_refresh")
+    assert len(refreshes) == 3  # the User's login, then one selection per Workspace
+    first, second = by_name(spans, "synerise.get_current_workspace")
+    linked = [{link.context.span_id for link in call.links} for call in (first, second)]
+    assert linked[0] == {span_id(refreshes[0]), span_id(refreshes[1])}
+    assert linked[1] == {span_id(refreshes[2])}
