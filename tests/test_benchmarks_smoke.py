@@ -17,7 +17,13 @@ pytest.importorskip("orjson")
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("a", "b", "c1", "c2", "d1", "d2", "e", "f", "g")
-CLIENTS = ("raw_aiohttp", "raw_aiohttp_attrs", "httpx_pydantic", "synerise_async")
+CLIENTS = (
+    "raw_aiohttp",
+    "raw_aiohttp_attrs",
+    "httpx_pydantic",
+    "synerise_async",
+    "synerise_async_hook",
+)
 
 
 @pytest.mark.slow

@@ -345,8 +345,9 @@ async def test_hooks_that_raise_or_hang_change_nothing(
             return workspace, names, counts, tuple(manual.sleeps), stats
 
     caplog.set_level(logging.WARNING, logger="synerise_async.events")
-    plain = await run([])
-    hooked = await run([raising, hanging])
+    async with asyncio.timeout(30):  # aclose included: a hook it failed to cancel hangs
+        plain = await run([])
+        hooked = await run([raising, hanging])
     assert hooked == plain
     assert hung and all(t.cancelled() for t in hung)
     records = [r for r in caplog.records if r.name == "synerise_async.events"]
