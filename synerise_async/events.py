@@ -23,7 +23,8 @@ credential-free URL of :class:`~synerise_async.RequestInfo`.
 
 ``call_id`` numbers one logical call (one operation call, every retry and token renewal
 included), unique per root client (its Workspace clients share the count);
-``refresh_id`` numbers one token fetch of a token session.
+``refresh_id`` numbers one token fetch, unique per root client too (its Workspace
+clients' token sessions share the counter).
 
 ========================  ==========================================================
 event                     when
@@ -229,7 +230,8 @@ class TokenRefreshStarted(Event):
     """A token session starts obtaining a token.
 
     Attributes:
-        refresh_id: numbers this fetch within its token session.
+        refresh_id: numbers this fetch, unique among the fetches of the client and of
+            its Workspace clients.
         credential: the credentials' kind: ``"workspace"``, ``"user"``, ``"profile"``,
             ``"token-provider"``, ``"token"``.
         reason: ``"first"`` (no token yet), ``"expiring"`` (in its refresh window, a
@@ -321,11 +323,18 @@ class _Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._failed: set[int] = set()  # indexes of hooks whose error was logged
         self._call_ids = 0
+        self._refresh_ids = 0
 
     def next_call_id(self) -> int:
         """A new ``call_id``."""
         self._call_ids += 1
         return self._call_ids
+
+    def next_refresh_id(self) -> int:
+        """A new ``refresh_id``: one counter for every token session of the client (a
+        User's and those of its Workspace clients), so a link names one refresh."""
+        self._refresh_ids += 1
+        return self._refresh_ids
 
     def emit(self, event: Event) -> None:
         """Give ``event`` to every hook. Call it only ``if self.hooks``."""

@@ -495,11 +495,6 @@ async def test_a_cancelled_call_ends_its_spans_and_restores_the_context(
     assert attempts[-1].attributes["error.type"] == "CancelledError"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="refresh_id is numbered per token session, so a User's Workspace clients reuse "
-    "the root session's ids and a link cannot tell their refreshes apart (events contract)",
-)
 async def test_workspace_clients_of_a_user_link_to_their_own_refreshes(
     fake: FakeSynerise, telemetry: Telemetry
 ) -> None:

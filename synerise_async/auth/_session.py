@@ -273,7 +273,8 @@ class TokenSession:
 
     def _start_refresh(self) -> asyncio.Task[SessionToken]:
         if self._task is None or self._task.done():
-            self._refresh_id += 1
+            events = self._events
+            self._refresh_id = events.next_refresh_id() if events is not None else 0
             self._task = asyncio.get_running_loop().create_task(
                 self._refresh(self._refresh_id), name=f"synerise-async token refresh ({self._name})"
             )
