@@ -1,7 +1,8 @@
 """``SyneriseClient``: the one door to the wire.
 
 It owns the aiohttp session (or borrows the caller's, which it then never closes), the
-limiter, the request pipeline and the token session of its credentials. A view
+limiter, the request pipeline, the token session of its credentials, and the one event
+dispatcher (``ClientConfig.event_hooks``) it hands to all of them. A view
 (:meth:`SyneriseClient.with_options`) is a client of its own options over all of these.
 """
 
@@ -22,6 +23,7 @@ from yarl import URL
 from ._clock import SYSTEM_CLOCK, Clock
 from ._config import (
     DEFAULT_BASE_URL,
+    DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT,
     REGIONS,
     ClientConfig,
     check_headers,
@@ -35,9 +37,19 @@ from ._limits import Limiter
 from ._redaction import Redacted
 from ._types import UNSET, RawResponse, Unset
 from ._validation import has_control_character
-from .auth._credentials import BasicAuth, Credentials, FixedAuthorizer, TokenCredentials, UserAuth
+from .auth._credentials import (
+    BasicAuth,
+    Credentials,
+    FixedAuthorizer,
+    ProfileAuth,
+    TokenAuth,
+    TokenCredentials,
+    UserAuth,
+    WorkspaceAuth,
+)
 from .auth._session import SessionToken, TokenSession
 from .auth._tokens import IssuedToken
+from .events import _Dispatcher
 
 __all__ = ["SyneriseClient"]
 
@@ -92,6 +104,18 @@ class _Shared:
     limiter: Limiter
     stats: ClientStats
     proxy: str | URL | None = None  # the proxy a session the client opened goes through
+    events: _Dispatcher | None = None  # the root client's hooks; None without any
+
+
+def _credential_kind(auth: TokenCredentials) -> str:
+    """What ``TokenRefreshStarted.credential`` calls ``auth``."""
+    if isinstance(auth, TokenAuth):
+        return "token" if auth.provider is None else "token-provider"
+    if isinstance(auth, WorkspaceAuth):
+        return "workspace"
+    if isinstance(auth, UserAuth):
+        return "user"
+    return "profile" if isinstance(auth, ProfileAuth) else type(auth).__name__
 
 
 class SyneriseClient:
@@ -197,14 +221,25 @@ class SyneriseClient:
             # a netrc entry for the API host would clash with the SDK's Authorization.
             session = aiohttp.ClientSession(connector=connector, trust_env=False, proxy=proxy)
             owns = True
+        stats = ClientStats()
+        hooks = self.config.event_hooks
+        events = (
+            _Dispatcher(
+                hooks, close_timeout=DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT, now=self.clock.monotonic
+            )
+            if hooks
+            else None
+        )
         limiter = Limiter(
             self.config.max_concurrency,
             rate=self.config.max_requests_per_second,
             clock=self.clock.monotonic,
             sleep=self.clock.sleep,
+            stats=stats,
+            events=events,
         )
         try:
-            self._start(_Shared(loop, session, owns, limiter, ClientStats(), proxy))
+            self._start(_Shared(loop, session, owns, limiter, stats, proxy, events))
         except BaseException:
             # Nothing started: the session made for it is closed, not left to the collector.
             self._shared = self._pipeline = self._authorizer = None
@@ -252,6 +287,7 @@ class SyneriseClient:
             clock=self.clock,
             stats=shared.stats,
             proxy=None if shared.proxy is None else shown_proxy(shared.proxy),
+            events=shared.events,
         )
 
     def _make_authorizer(self) -> Authorizer | None:
@@ -264,19 +300,24 @@ class SyneriseClient:
             async def fetch(current: SessionToken | None) -> IssuedToken:
                 return await credentials.obtain_token(send, current, parent=parent)
 
+            assert self._shared is not None
             return TokenSession(
                 fetch,
                 config=self.config,
                 name=auth.description,
                 renewable=auth.can_renew,
                 clock=self.clock,
+                credential=_credential_kind(auth),
+                stats=self._shared.stats,
+                events=self._shared.events,
             )
         if isinstance(auth, BasicAuth):
             return FixedAuthorizer(auth.authorization())
         return None
 
     async def aclose(self) -> None:
-        """Stop any token refresh and close the session if the client owns it. Idempotent."""
+        """Stop any token refresh, wait a little (then cancel) for async event hooks
+        still running, and close the session if the client owns it. Idempotent."""
         if self._closed:
             return
         self._closed = True
@@ -285,8 +326,12 @@ class SyneriseClient:
                 await self._authorizer.aclose()
         finally:
             shared, self._shared, self._pipeline = self._shared, None, None
-            if shared is not None and shared.owns_session and self._parent is None:
-                await shared.session.close()
+            try:
+                if shared is not None and shared.events is not None and self._parent is None:
+                    await shared.events.aclose()
+            finally:
+                if shared is not None and shared.owns_session and self._parent is None:
+                    await shared.session.close()
 
     @property
     def closed(self) -> bool:
@@ -308,6 +353,11 @@ class SyneriseClient:
         if self._shared is None:
             raise ClientStateError("the client is not open")
         return self._shared.limiter
+
+    @property
+    def _events(self) -> _Dispatcher | None:
+        """The event dispatcher while the client is open and has hooks (the paginator's)."""
+        return None if self._shared is None else self._shared.events
 
     @property
     def token_session(self) -> TokenSession | None:
@@ -481,6 +531,11 @@ class _ClientView(SyneriseClient):
     def token_session(self) -> TokenSession | None:
         """Its client's token session."""
         return self._base.token_session
+
+    @property
+    def _events(self) -> _Dispatcher | None:
+        """Its client's event dispatcher (a walk may start before the view's first call)."""
+        return self._base._events
 
     def _ready(self) -> Pipeline:
         self._base._ready()  # open, not closed, on this loop: else the client's own error

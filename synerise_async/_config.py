@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from yarl import URL
@@ -20,12 +20,16 @@ from ._redaction import Redacted
 from ._validation import has_control_character
 from ._version import __version__
 
+if TYPE_CHECKING:
+    from .events import EventHook
+
 __all__ = [
     "DEFAULT_API_VERSION",
     "DEFAULT_BACKOFF_BASE",
     "DEFAULT_BACKOFF_CAP",
     "DEFAULT_BASE_URL",
     "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT",
     "DEFAULT_EXPIRY_SAFETY",
     "DEFAULT_MAX_CONCURRENCY",
     "DEFAULT_MAX_RETRIES",
@@ -93,6 +97,10 @@ DEFAULT_TOKEN_REFRESH_ATTEMPTS = 1 + DEFAULT_MAX_RETRIES
 #: Seconds after the API refused a login's credentials (401/403) during which the same
 #: credentials are not sent again: requests meanwhile get ``LoginRefusedError`` at once.
 DEFAULT_REFUSED_LOGIN_BACKOFF = 5.0
+
+#: Seconds ``SyneriseClient.aclose()`` waits for async event hooks still running before
+#: it cancels them.
+DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT = 1.0
 
 
 def _bad(attribute: attrs.Attribute[Any], message: str) -> InvalidArgumentError:
@@ -182,6 +190,20 @@ def _proxy(value: object) -> str | None:
     # Only the scheme, host and port are shown: the URL may hold a password.
     shown = shown_proxy(value) if isinstance(value, str) else type(value).__name__
     raise InvalidArgumentError("config.proxy", f"{problem}; got {shown} (credentials not shown)")
+
+
+def _event_hooks(value: object) -> tuple[EventHook, ...]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, list | tuple):
+        raise InvalidArgumentError(
+            "config.event_hooks", f"must be a list of callables; got {type(value).__name__}"
+        )
+    for hook in value:
+        if not callable(hook):
+            raise InvalidArgumentError(
+                "config.event_hooks",
+                f"must hold callables (hook(event), plain or async); got {type(hook).__name__}",
+            )
+    return tuple(value)
 
 
 def _proxy_repr(value: str | None) -> str:
@@ -303,6 +325,9 @@ class ClientConfig:
     #: Retry non-idempotent requests (POST, PATCH: starting a workflow) after they may
     #: have reached the server too. Off by default: a repeat may do the work twice.
     retry_non_idempotent: bool = attrs.field(default=False, validator=_flag)
+    #: Called with every :mod:`~synerise_async.events` event: plain or ``async``
+    #: callables, ``hook(event)``. See :mod:`synerise_async.events` for the rules.
+    event_hooks: tuple[EventHook, ...] = attrs.field(default=(), converter=_event_hooks)
 
     def refresh_margin_for(self, lifetime: float) -> float:
         """Seconds before expiry at which a token of ``lifetime`` seconds is refreshed."""

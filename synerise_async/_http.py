@@ -50,6 +50,12 @@ an application that configured no logging sees nothing):
   with the traceback the result does not carry.
 
 No record holds a secret: requests are named by method and URL, errors by their message.
+
+Events (:mod:`synerise_async.events`), only when the client has hooks: ``send`` then runs
+the loop inside ``_send_observed`` (``RequestStarted``, ``RequestEnded``); the loop tells
+each attempt (``AttemptStarted`` once the slot and a header are held, ``AttemptEnded``)
+and each retry before it sleeps (``RetryScheduled``). Without hooks each of these points
+is one ``if call is not None``. ``ClientStats`` is counted either way.
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ import logging
 import math
 import re
 import ssl
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar
@@ -91,7 +98,17 @@ from ._limits import Limiter
 from ._redaction import Redacted, RedactedBytes
 from ._serde import dumps, loads, structure_response
 from ._types import UNSET, RawResponse, RequestInfo
-from .api._paths import required_permission
+from .api._paths import path_template, required_permission
+from .events import (
+    _CURRENT_CALL,
+    AttemptEnded,
+    AttemptStarted,
+    RequestEnded,
+    RequestStarted,
+    RetryScheduled,
+    _Call,
+    _Dispatcher,
+)
 
 __all__ = [
     "REFRESHING",
@@ -152,6 +169,8 @@ class Request:
         expect: the model a 2xx body must decode into before the pipeline accepts it
             (token requests: their malformed answers are retried). Its body is treated
             as secret: a decoding error does not keep it.
+        operation: the operation module's name (``"list_workflows"``), for events;
+            ``"send"`` for a request built by hand.
         headers: extra headers for this request, on top of the client's (names compared
             without case); checked like ``ClientConfig.headers``: Authorization is
             refused (the credentials set it; ``token=`` sends another token), and the
@@ -170,6 +189,7 @@ class Request:
     token: str | None = attrs.field(default=None, repr=False)
     retry: RetryPolicy | None = None
     expect: type | None = attrs.field(default=None, repr=False)
+    operation: str = "send"
     headers: Mapping[str, str] | None = attrs.field(
         default=None, converter=_request_headers, repr=headers_repr
     )
@@ -216,13 +236,42 @@ class Authorizer(Protocol):
 
 @attrs.define
 class ClientStats:
-    """Counters of one client, for progress displays and tests (not thread-safe, not needed)."""
+    """Counters of one client, for dashboards, progress displays and tests (always
+    counted, with or without event hooks; not thread-safe, not needed).
+
+    Attributes:
+        attempts: HTTP attempts sent.
+        retries: attempts that followed a failed one.
+        responses: responses received, any status.
+        errors: attempts that failed (no response, a non-2xx status, an answer that
+            did not decode).
+        reauthentications: attempts repeated for a token the API refused.
+        backoff_seconds: seconds the retry loop slept before retries (``Retry-After``
+            included).
+        cool_down_seconds: seconds requests waited in the shared cool-down after a 429.
+        rate_limit_seconds: seconds requests waited for ``max_requests_per_second``.
+        concurrency_wait_seconds: seconds requests waited for a ``max_concurrency`` slot.
+        token_refreshes: tokens obtained (the first login included).
+        token_refresh_failures: attempts to obtain a token that failed.
+        responses_by_status_class: responses by ``"2xx"``, ``"4xx"``, ``"5xx"``...
+    """
 
     attempts: int = 0
     retries: int = 0
     responses: int = 0
     errors: int = 0
     reauthentications: int = 0
+    backoff_seconds: float = 0.0
+    cool_down_seconds: float = 0.0
+    rate_limit_seconds: float = 0.0
+    concurrency_wait_seconds: float = 0.0
+    token_refreshes: int = 0
+    token_refresh_failures: int = 0
+    responses_by_status_class: Counter[str] = attrs.field(factory=Counter)
+
+
+#: ``responses_by_status_class`` keys, by ``status // 100``.
+_STATUS_CLASSES = tuple(f"{n}xx" for n in range(10))
 
 
 def backoff_delay(retry: int, config: ClientConfig, random: Callable[[], float]) -> float:
@@ -412,8 +461,11 @@ class Pipeline:
         clock: Clock = SYSTEM_CLOCK,
         stats: ClientStats | None = None,
         proxy: str | None = None,
+        events: _Dispatcher | None = None,
     ) -> None:
         self._session = session
+        #: Where events go; None without hooks, so that each emission point is one branch.
+        self._events = events if events is not None and events.hooks else None
         #: The proxy the session goes through, as it may be shown (no credentials).
         self._proxy = proxy.partition("://")[2] if proxy else None
         self._base_url = base_url.rstrip("/")
@@ -453,7 +505,113 @@ class Pipeline:
             TokenRefreshError: when no valid token could be obtained.
             APITimeoutError: also when the call's ``total_timeout`` passed.
         """
-        return self._send_with_retries(request)
+        if self._events is None:
+            return self._send_with_retries(request, None)
+        return self._send_observed(request, self._events)
+
+    async def _send_observed(self, request: Request, events: _Dispatcher) -> RawResponse:
+        """``_send_with_retries`` between a ``RequestStarted`` and a ``RequestEnded``
+        (cancelled: ``error_type="CancelledError"``); an attempt cut off by the error
+        gets its ``AttemptEnded`` first."""
+        _, info = self._url(request)
+        template = path_template(request.path)
+        call = _Call(
+            events.next_call_id(),
+            request.operation,
+            request.method,
+            template,
+            info.url,
+            events.now(),
+        )
+        events.emit(
+            RequestStarted(
+                at=call.started,
+                call_id=call.call_id,
+                operation=call.operation,
+                method=call.method,
+                path_template=template,
+                url=info.url,
+            )
+        )
+        outer = _CURRENT_CALL.set(call)
+        error: BaseException | None = None
+        try:
+            return await self._send_with_retries(request, call)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            _CURRENT_CALL.reset(outer)
+            error_type = None if error is None else type(error).__name__
+            if call.attempt_started is not None:
+                self._attempt_ended(call, None, error_type)
+            now = events.now()
+            events.emit(
+                RequestEnded(
+                    at=now,
+                    call_id=call.call_id,
+                    operation=call.operation,
+                    method=call.method,
+                    path_template=template,
+                    status_code=call.last_status,
+                    error_type=error_type,
+                    attempts=call.attempt,
+                    duration=now - call.started,
+                )
+            )
+
+    def _attempt_ended(self, call: _Call, status: int | None, error_type: str | None) -> None:
+        assert self._events is not None
+        assert call.attempt_started is not None
+        now = self._events.now()
+        if status is not None:
+            call.last_status = status
+        self._events.emit(
+            AttemptEnded(
+                at=now,
+                call_id=call.call_id,
+                operation=call.operation,
+                method=call.method,
+                path_template=call.path_template,
+                attempt=call.attempt,
+                status_code=status,
+                error_type=error_type,
+                duration=now - call.attempt_started,
+            )
+        )
+        call.attempt_started = None
+
+    def _retry_scheduled(
+        self,
+        call: _Call,
+        attempt: int,
+        failure: APIError | str,
+        delay: float,
+        retry_after: bool = False,
+        status: int | None = None,
+    ) -> None:
+        """``RetryScheduled`` for a retry after ``failure`` (or a reason: a refused token)."""
+        assert self._events is not None
+        if isinstance(failure, str):
+            reason = failure
+        elif isinstance(failure, APIStatusError):
+            reason, status = f"HTTP {failure.status_code}", failure.status_code
+        elif isinstance(failure, APIConnectionError):
+            reason = "timeout" if isinstance(failure, APITimeoutError) else "connection"
+        else:
+            reason = "invalid response"
+        self._events.emit(
+            RetryScheduled(
+                at=self._events.now(),
+                call_id=call.call_id,
+                operation=call.operation,
+                attempt=attempt,
+                reason=reason,
+                status_code=status,
+                delay=delay,
+                retry_after=retry_after,
+            )
+        )
 
     def _url(self, request: Request) -> tuple[URL, RequestInfo]:
         # Built once per request, already encoded, so aiohttp does not parse it again.
@@ -489,7 +647,7 @@ class Pipeline:
             return Authorization(f"Bearer {request.token}")
         return self.authorizer
 
-    async def _send_with_retries(self, request: Request) -> RawResponse:
+    async def _send_with_retries(self, request: Request, call: _Call | None) -> RawResponse:
         url, info = self._url(request)
         headers = self._headers
         body: bytes | None = None
@@ -528,12 +686,14 @@ class Pipeline:
             authorization: Authorization | None = None
             try:
                 authorization, (status, resp_headers, content) = await self._authorize_attempt(
-                    request, source, url, info, headers, body, attempt, deadline
+                    request, source, url, info, headers, body, attempt, deadline, call
                 )
             except APIConnectionError as error:
                 if deadline is not None and error is deadline.error:
                     raise
                 self.stats.errors += 1
+                if call is not None:
+                    self._attempt_ended(call, None, type(error).__name__)
                 if (
                     deadline is not None
                     and deadline.cut_attempt == attempt
@@ -549,10 +709,13 @@ class Pipeline:
                 ):
                     raise
                 delay = backoff_delay(retries + 1, config, self._random)
-                reason, failure = error.message, error
+                reason, failure, retried_after = error.message, error, False
             else:
                 self.stats.responses += 1
+                self.stats.responses_by_status_class[_STATUS_CLASSES[status // 100 % 10]] += 1
                 if 200 <= status < 300:
+                    if call is not None:
+                        self._attempt_ended(call, status, None)
                     raw = RawResponse(
                         status_code=status,
                         headers=resp_headers,
@@ -569,7 +732,7 @@ class Pipeline:
                         if retries >= max_retries:
                             raise
                         delay = backoff_delay(retries + 1, config, self._random)
-                        reason, failure = error.message, error
+                        reason, failure, retried_after = error.message, error, False
                     else:
                         return raw
                 else:
@@ -580,6 +743,8 @@ class Pipeline:
                     error_status = self._status_error(
                         request, status, resp_headers, content, info, attempt, retry_after, renewed
                     )
+                    if call is not None:
+                        self._attempt_ended(call, status, type(error_status).__name__)
                     if (
                         renewer is not None
                         and authorization is not None
@@ -591,11 +756,19 @@ class Pipeline:
                             # the retry budget.
                             retries += 1
                             self.stats.reauthentications += 1
+                            if call is not None:
+                                self._retry_scheduled(
+                                    call, attempt, "token refused", 0.0, status=status
+                                )
                             continue
                         if not renewed and renewer.invalidate(authorization):
                             # One more attempt with a fresh token; it uses no retry.
                             renewed = True
                             self.stats.reauthentications += 1
+                            if call is not None:
+                                self._retry_scheduled(
+                                    call, attempt, "token refused", 0.0, status=status
+                                )
                             logger.info(
                                 "%s %s was refused for its token; renewing the token and retrying once",
                                 request.method,
@@ -624,13 +797,17 @@ class Pipeline:
                     else:
                         delay = backoff_delay(retries + 1, config, self._random)
                     reason, failure = f"HTTP {status}", error_status
+                    retried_after = retry_after is not None
             if deadline is not None and delay >= deadline.remaining():
                 raise deadline.passed(
                     f"before attempt {attempt + 1}: its backoff of {delay:.2f}s would end after it",
                     attempt,
                 ) from failure
+            if call is not None:
+                self._retry_scheduled(call, attempt, failure, delay, retried_after)
             retries += 1
             self.stats.retries += 1
+            self.stats.backoff_seconds += delay
             logger.info(
                 "%s %s failed (%s, attempt %d); retrying in %.2fs",
                 request.method,
@@ -651,6 +828,7 @@ class Pipeline:
         body: bytes | None,
         attempt: int,
         deadline: _Deadline | None,
+        call: _Call | None,
     ) -> tuple[Authorization | None, tuple[int, CIMultiDictProxy[str], bytes]]:
         """Wait for a turn and a slot, then send one attempt with a header valid *now*.
 
@@ -665,11 +843,11 @@ class Pipeline:
         if source is None or isinstance(source, Authorization):
             if REFRESHING.get():
                 return source, await self._send_authorized(
-                    request, url, info, headers, body, attempt, source, deadline
+                    request, url, info, headers, body, attempt, source, deadline, call
                 )
             async with slot:
                 return source, await self._send_authorized(
-                    request, url, info, headers, body, attempt, source, deadline
+                    request, url, info, headers, body, attempt, source, deadline, call
                 )
         # A refresh, if one is needed, is waited for without a slot.
         await self._token(source, deadline, attempt)
@@ -681,7 +859,7 @@ class Pipeline:
                 expires_at = authorization.expires_at
                 if expires_at is None or self._clock() < expires_at:
                     return authorization, await self._send_authorized(
-                        request, url, info, headers, body, attempt, authorization, deadline
+                        request, url, info, headers, body, attempt, authorization, deadline, call
                     )
         raise TokenRefreshError(
             f"{request.method} {request.path}: every token obtained had expired by the "
@@ -705,6 +883,7 @@ class Pipeline:
         attempt: int,
         authorization: Authorization | None,
         deadline: _Deadline | None,
+        call: _Call | None,
     ) -> Coroutine[Any, Any, tuple[int, CIMultiDictProxy[str], bytes]]:
         # A plain function, like ``send``: the attempt's coroutine is ``_send_once``'s.
         if authorization is not None:
@@ -713,7 +892,27 @@ class Pipeline:
             self._timeout if deadline is None else deadline.attempt_timeout(self._timeout, attempt)
         )
         self.stats.attempts += 1
+        if call is not None:
+            self._attempt_started(call, attempt)
         return self._send_once(request, url, info, headers, body, attempt, timeout)
+
+    def _attempt_started(self, call: _Call, attempt: int) -> None:
+        assert self._events is not None
+        call.attempt = attempt
+        call.attempt_started = now = self._events.now()
+        waited, call.waited_for_refresh = tuple(call.waited_for_refresh), []
+        self._events.emit(
+            AttemptStarted(
+                at=now,
+                call_id=call.call_id,
+                operation=call.operation,
+                method=call.method,
+                path_template=call.path_template,
+                url=call.url,
+                attempt=attempt,
+                waited_for_refresh=waited,
+            )
+        )
 
     def _status_error(
         self,

@@ -4,6 +4,12 @@ cool-down all requests honour after a 429.
 Small on purpose, and cancellation-safe: a task cancelled while it waits holds nothing
 and gives its turn to the next in line, and a task cancelled while it holds a slot gives
 the slot back (``async with``).
+
+A request that had to wait reports it when it takes its slot: the seconds go to the
+client's stats (``cool_down_seconds``, ``rate_limit_seconds``,
+``concurrency_wait_seconds``) and, with event hooks, into one
+:class:`~synerise_async.events.ThrottleWaited` per kind of wait. A request that took its
+slot at once costs nothing of this.
 """
 
 from __future__ import annotations
@@ -12,8 +18,13 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from ._clock import SYSTEM_CLOCK
+from .events import _CURRENT_CALL, ThrottleKind, ThrottleWaited, _Dispatcher
+
+if TYPE_CHECKING:
+    from ._http import ClientStats
 
 __all__ = ["Limiter"]
 
@@ -49,6 +60,8 @@ class Limiter:
         rate: float | None = None,
         clock: Clock = SYSTEM_CLOCK.monotonic,
         sleep: Sleep = SYSTEM_CLOCK.sleep,
+        stats: ClientStats | None = None,
+        events: _Dispatcher | None = None,
     ) -> None:
         self.max_concurrency = max_concurrency
         self._interval = 1.0 / rate if rate else 0.0
@@ -61,6 +74,9 @@ class Limiter:
         self._queue: deque[asyncio.Future[None]] = deque()
         # Set while the head waits for a slot; resolved by the next release.
         self._slot_freed: asyncio.Future[None] | None = None
+        #: Where the seconds waited are counted (the client's stats), and told.
+        self.stats = stats
+        self._events = events if events is not None and events.hooks else None
 
     @property
     def cooling_until(self) -> float:
@@ -100,6 +116,15 @@ class Limiter:
         self._start()
         return True
 
+    def _holding(self) -> ThrottleKind:
+        # What keeps a request from starting now: the later of the cool-down and the
+        # rate's next turn, else the slots.
+        if self._ready_in() > 0:
+            if self._cool_until >= self._next_turn:
+                return ThrottleKind.COOL_DOWN
+            return ThrottleKind.RATE_LIMIT
+        return ThrottleKind.CONCURRENCY
+
     async def acquire(self) -> None:
         """Wait for this request's turn and a slot, and take the slot."""
         if self._try_start():
@@ -109,19 +134,56 @@ class Limiter:
         if not self._queue:
             turn.set_result(None)
         self._queue.append(turn)
+        # Seconds waited by kind; the time behind others in the queue is put down to what
+        # held the queue back when this request joined it.
+        waited: dict[ThrottleKind, float] = {}
+        mark = self._clock()
         try:
-            await turn
+            if not turn.done():
+                kind = self._holding()
+                await turn
+                mark = self._waited(waited, kind, mark)
             while True:  # the head: wait for the moment, then for a slot
                 if (delay := self._ready_in()) > 0:
+                    kind = self._holding()
                     await self._sleep(delay)
                 elif self._in_use >= self.max_concurrency:
+                    kind = ThrottleKind.CONCURRENCY
                     self._slot_freed = loop.create_future()
                     await self._slot_freed
                 else:
                     break
+                mark = self._waited(waited, kind, mark)
         finally:
             self._leave(turn)
         self._start()
+        if waited:
+            self._report(waited)
+
+    def _waited(self, waited: dict[ThrottleKind, float], kind: ThrottleKind, mark: float) -> float:
+        now = self._clock()
+        waited[kind] = waited.get(kind, 0.0) + max(0.0, now - mark)
+        return now
+
+    def _report(self, waited: dict[ThrottleKind, float]) -> None:
+        stats = self.stats
+        if stats is not None:
+            stats.cool_down_seconds += waited.get(ThrottleKind.COOL_DOWN, 0.0)
+            stats.rate_limit_seconds += waited.get(ThrottleKind.RATE_LIMIT, 0.0)
+            stats.concurrency_wait_seconds += waited.get(ThrottleKind.CONCURRENCY, 0.0)
+        events = self._events
+        if events is not None:
+            call = _CURRENT_CALL.get()
+            now = events.now()
+            for kind, seconds in waited.items():
+                events.emit(
+                    ThrottleWaited(
+                        at=now,
+                        call_id=None if call is None else call.call_id,
+                        kind=kind,
+                        seconds=seconds,
+                    )
+                )
 
     def _leave(self, turn: asyncio.Future[None]) -> None:
         # Taking its turn or cancelled: either way the waiter leaves the queue, and if it

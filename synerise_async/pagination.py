@@ -23,6 +23,9 @@ The page knows what comes next; the paginator drives:
   once across the two walks.
 - Breaking out of the loop, or cancelling it, cancels what is in flight; nothing is left
   running or unread. ``await paginator.aclose()`` (or ``async with``) does it at once.
+- With event hooks, each page fetched is a :class:`~synerise_async.events.PageFetched`
+  (emitted in the fetch's task, when the page arrived; ``prefetched`` when it was fetched
+  ahead of being asked for).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import attrs
 
 from ._exceptions import SyneriseError, page_error
 from ._validation import check_int
+from .events import PageFetched, _Dispatcher
 
 __all__ = ["AsyncPaginator", "Page"]
 
@@ -107,6 +111,9 @@ class AsyncPaginator(Generic[T]):
         prefetch: how many next pages to keep in flight (0: one request per page pulled).
         max_pages: stop after this many pages.
         max_items: stop after this many items (the last page is cut to fit).
+        operation: the list operation's name, for ``PageFetched``.
+        events: returns the client's event dispatcher when a walk starts (None: no
+            hooks, no events).
 
     Raises:
         InvalidArgumentError: a negative ``prefetch``, ``start_page < 1``, or a limit < 1.
@@ -120,8 +127,12 @@ class AsyncPaginator(Generic[T]):
         prefetch: int = 0,
         max_pages: int | None = None,
         max_items: int | None = None,
+        operation: str = "paginate",
+        events: Callable[[], _Dispatcher | None] | None = None,
     ) -> None:
         self._fetch = fetch
+        self.operation = operation
+        self._events = events
         self.start_page = check_int("start_page", start_page, minimum=1)
         self.prefetch = check_int("prefetch", prefetch, minimum=0)
         self.max_pages = None if max_pages is None else check_int("max_pages", max_pages, minimum=1)
@@ -201,6 +212,8 @@ class _PageWalk(Generic[T]):
 
     def __init__(self, paginator: AsyncPaginator[T]) -> None:
         self._p = paginator
+        events = paginator._events() if paginator._events is not None else None
+        self._events = events if events is not None and events.hooks else None
         self._inflight: deque[tuple[int, asyncio.Task[Page[T]]]] = deque()
         self._next = paginator.start_page  # what the last page said comes next
         self._items_seen = 0
@@ -215,8 +228,10 @@ class _PageWalk(Generic[T]):
         p = self._p
         return p.max_pages is None or number < p.start_page + p.max_pages
 
-    def _request(self, number: int) -> None:
-        task = asyncio.ensure_future(self._p._fetch(number))
+    def _request(self, number: int, prefetched: bool = False) -> None:
+        events = self._events
+        fetch = self._p._fetch(number) if events is None else self._told(number, prefetched, events)
+        task = asyncio.ensure_future(fetch)
         task.add_done_callback(_retrieve)
         self._inflight.append((number, task))
 
@@ -231,7 +246,20 @@ class _PageWalk(Generic[T]):
             self._cancel_inflight()  # in flight is not what the page says follows it
             queued = []
         for number in wanted[len(queued) :]:
-            self._request(number)
+            self._request(number, prefetched=True)
+
+    async def _told(self, number: int, prefetched: bool, events: _Dispatcher) -> Page[T]:
+        page = await self._p._fetch(number)
+        events.emit(
+            PageFetched(
+                at=events.now(),
+                operation=self._p.operation,
+                page=number,
+                items=len(page.items),
+                prefetched=prefetched,
+            )
+        )
+        return page
 
     async def __anext__(self) -> Page[T]:
         if self._done or self.closed:

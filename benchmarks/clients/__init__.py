@@ -21,6 +21,7 @@ CLIENTS: dict[str, str] = {
     "raw_aiohttp_attrs": "benchmarks.clients.raw_aiohttp_attrs",
     "httpx_pydantic": "benchmarks.clients.httpx_pydantic",
     "synerise_async": "benchmarks.clients.sdk",
+    "synerise_async_hook": "benchmarks.clients.sdk_hooked",
     "sdk_floor": "benchmarks.clients.sdk_floor",
 }
 

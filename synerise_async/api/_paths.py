@@ -47,6 +47,7 @@ __all__ = [
     "USER_MFA_LOGIN",
     "WORKFLOW_STATISTICS",
     "WORKSPACE_LOGIN",
+    "path_template",
     "required_permission",
 ]
 
@@ -133,3 +134,24 @@ def required_permission(path: str) -> RequiredPermission | None:
         if pattern.fullmatch(path):
             return needed
     return None
+
+
+#: Every path above, as written (parameters unfilled).
+_TEMPLATES: Final = frozenset(
+    value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)
+)
+_TEMPLATE_PATTERNS: Final = tuple(
+    (_pattern(template), template) for template in sorted(_TEMPLATES) if "{" in template
+)
+
+
+def path_template(path: str) -> str:
+    """The template above that ``path`` (parameters filled in) was made from, e.g.
+    ``"/automation-brain/diagrams/{workflow_id}/run"``; ``path`` itself when it is none
+    of them (a bare ``client.send`` to a path the SDK does not cover)."""
+    if path in _TEMPLATES:
+        return path
+    for pattern, template in _TEMPLATE_PATTERNS:
+        if pattern.fullmatch(path):
+            return template
+    return path

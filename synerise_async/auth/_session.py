@@ -28,6 +28,11 @@ Policy:
 - **Credentials that cannot renew** (a fixed token): their token is used until it
   expires, and one whose expiry cannot be read until the API refuses it; then
   requests fail saying it cannot be renewed.
+- **Told**: every fetch counts in the client's stats (``token_refreshes``,
+  ``token_refresh_failures``) and, with event hooks, is a ``TokenRefreshStarted``
+  followed by a ``TokenObtained`` or a ``TokenRefreshFailed`` (:mod:`synerise_async.events`;
+  never the token). A call that waits for a refresh notes its ``refresh_id``, for the
+  ``AttemptStarted`` that follows.
 - **Implausible lifetimes** (an expiry at or before the issue time, an issue time in
   the wrong unit) are treated as unknown: the default lifetime applies and one warning
   is logged per token, so a server's odd clock never makes a login per request.
@@ -39,6 +44,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -62,7 +68,12 @@ from .._http import (
 )
 from .._redaction import Redacted
 from .._validation import has_control_character
+from ..events import _CURRENT_CALL, TokenObtained, TokenRefreshFailed, TokenRefreshStarted
 from ._tokens import IssuedToken, token_timing
+
+if TYPE_CHECKING:
+    from .._http import ClientStats
+    from ..events import _Dispatcher
 
 __all__ = ["Fetch", "SessionToken", "TokenSession"]
 
@@ -84,6 +95,9 @@ class SessionToken:
         """The Authorization header for this token (not to be sent from ``expires_at`` on)."""
         return Authorization(f"Bearer {self.value}", self, self.expires_at)
 
+
+#: ``TokenObtained.expiry_source`` for each ``TokenTiming.source``.
+_EXPIRY_SOURCES = {"expiration": "expiration", "exp": "jwt-exp", "default": "default"}
 
 #: Obtains a token; receives the current token while it is still valid (for kinds that
 #: can refresh with it), else None.
@@ -137,6 +151,9 @@ class TokenSession:
             token: then a token whose expiry cannot be read is used until refused).
         clock: the client's clock (monotonic time for expiry, wall time only when the
             server gives no issue time, jitter for the backoff); tests pass a fake one.
+        credential: the credentials' kind, for events (``"workspace"``, ``"user"``...).
+        stats: the client's stats, where fetches are counted.
+        events: where token events go (the client's dispatcher).
     """
 
     def __init__(
@@ -147,6 +164,9 @@ class TokenSession:
         name: str,
         renewable: bool = True,
         clock: Clock = SYSTEM_CLOCK,
+        credential: str = "token",
+        stats: ClientStats | None = None,
+        events: _Dispatcher | None = None,
     ) -> None:
         self._fetch = fetch
         self._config = config
@@ -167,6 +187,11 @@ class TokenSession:
         self._closed = False
         #: How many tokens were obtained (logins and refreshes that succeeded).
         self.tokens_obtained = 0
+        self._credential = credential
+        self._stats = stats
+        self._events = events if events is not None and events.hooks else None
+        self._refresh_id = 0  # the fetch in flight, or the last one
+        self._invalidated = False  # the token was dropped after the API refused it
 
     def __repr__(self) -> str:
         state = "no token" if self._token is None else f"token #{self._token.generation}"
@@ -229,6 +254,7 @@ class TokenSession:
         if self._token is not None and authorization.credential is self._token:
             logger.info("%s: token #%d was refused; renewing", self._name, self._token.generation)
             self._token = self._authorization = None
+            self._invalidated = True
         return True
 
     def is_current(self, authorization: Authorization) -> bool:
@@ -247,8 +273,10 @@ class TokenSession:
 
     def _start_refresh(self) -> asyncio.Task[SessionToken]:
         if self._task is None or self._task.done():
+            events = self._events
+            self._refresh_id = events.next_refresh_id() if events is not None else 0
             self._task = asyncio.get_running_loop().create_task(
-                self._refresh(), name=f"synerise-async token refresh ({self._name})"
+                self._refresh(self._refresh_id), name=f"synerise-async token refresh ({self._name})"
             )
             self._task.add_done_callback(self._refresh_done)
         return self._task
@@ -268,6 +296,8 @@ class TokenSession:
 
     async def _wait_for_refresh(self) -> SessionToken:
         task = self._start_refresh()
+        if self._events is not None and (call := _CURRENT_CALL.get()) is not None:
+            call.waited_for_refresh.append(self._refresh_id)
         current = asyncio.current_task()
         # Compared after the wait, not read as a flag: a task group on Python 3.11/3.12
         # can leave a task's count above zero without a cancellation of its own pending.
@@ -285,11 +315,21 @@ class TokenSession:
         except TokenRefreshError as exc:
             raise _fresh(exc) from exc.__cause__
 
-    async def _refresh(self) -> SessionToken:
+    async def _refresh(self, refresh_id: int) -> SessionToken:
         REFRESHING.set(True)  # this task's context only: its requests skip the queue
         now = self._clock()
         current = self._token if self._token and now < self._token.expires_at else None
         sent_at = now
+        if self._events is not None:
+            self._events.emit(
+                TokenRefreshStarted(
+                    at=now,
+                    refresh_id=refresh_id,
+                    credential=self._credential,
+                    reason=self._refresh_reason(current),
+                )
+            )
+        self._invalidated = False
         try:
             try:
                 issued = await self._fetch(current)
@@ -307,8 +347,23 @@ class TokenSession:
                 raise TokenRefreshError(
                     f"{self._name}: the API issued a token that cannot be sent in a header"
                 )
-        except Exception as exc:  # every failure reaches the waiters, typed
-            raise self._failure(exc) from exc
+        except BaseException as exc:  # every failure reaches the waiters, typed
+            failure = self._failure(exc) if isinstance(exc, Exception) else None
+            if self._stats is not None and failure is not None:
+                self._stats.token_refresh_failures += 1
+            if self._events is not None:
+                self._events.emit(
+                    TokenRefreshFailed(
+                        at=(end := self._clock()),
+                        refresh_id=refresh_id,
+                        credential=self._credential,
+                        error_type=type(failure or exc).__name__,
+                        duration=end - now,
+                    )
+                )
+            if failure is None:
+                raise  # a cancellation (aclose)
+            raise failure from exc
         timing = token_timing(
             issued,
             sent_at=sent_at,
@@ -340,6 +395,20 @@ class TokenSession:
         self._held = None
         self._background_failures = 0
         self.tokens_obtained += 1
+        if self._stats is not None:
+            self._stats.token_refreshes += 1
+        if self._events is not None:
+            end = self._clock()
+            self._events.emit(
+                TokenObtained(
+                    at=end,
+                    refresh_id=refresh_id,
+                    credential=self._credential,
+                    lifetime=None if math.isinf(expires_at) else token.lifetime,
+                    expiry_source=_EXPIRY_SOURCES.get(token.source, token.source),
+                    duration=end - now,
+                )
+            )
         if math.isinf(token.expires_at):
             logger.info(
                 "%s: obtained token #%d (expiry unknown: used until refused)",
@@ -355,6 +424,14 @@ class TokenSession:
                 token.source,
             )
         return token
+
+    def _refresh_reason(self, current: SessionToken | None) -> str:
+        """Why a fetch starts, for ``TokenRefreshStarted``."""
+        if self._invalidated:
+            return "invalidated"
+        if current is not None:
+            return "expiring"
+        return "first" if self._token is None else "expired"
 
     def _failure(self, exc: Exception) -> TokenRefreshError:
         """The error a failed refresh reports; a non-transient one is held back for the

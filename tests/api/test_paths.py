@@ -167,3 +167,12 @@ def _fills(template: str, path: str) -> bool:
         e == a or (e.startswith("{") and e.endswith("}") and a != "")
         for e, a in zip(expected, actual, strict=True)
     )
+
+
+@pytest.mark.parametrize("name", OPERATION_MODULES)
+def test_each_operation_names_itself_and_its_path_template(fake: FakeSynerise, name: str) -> None:
+    """Events name the operation by its module and the path by its template: the request
+    of every ``_get_kwargs`` says the one, ``api._paths`` derives the other."""
+    request = _request(name, fake)
+    assert request.operation == name.rsplit(".", 1)[1]
+    assert paths.path_template(request.path) == _template(request)

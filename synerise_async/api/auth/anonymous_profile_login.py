@@ -30,6 +30,7 @@ def _get_kwargs(
     if not isinstance(device_id, Unset):
         body["deviceId"] = check_str("device_id", device_id)
     return Request(
+        operation="anonymous_profile_login",
         method="POST",
         path=ANONYMOUS_PROFILE_LOGIN,
         json=body,

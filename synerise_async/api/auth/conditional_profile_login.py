@@ -36,6 +36,7 @@ def _get_kwargs(
     *, token: str | None, as_profile: bool, **fields: Unpack[ProfileLoginFields]
 ) -> Request:
     return Request(
+        operation="conditional_profile_login",
         method="POST",
         path=CONDITIONAL_PROFILE_LOGIN,
         json=profile_login_body(fields),

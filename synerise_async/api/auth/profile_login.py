@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 def _get_kwargs(**fields: Unpack[ProfileLoginFields]) -> Request:
     return Request(
+        operation="profile_login",
         method="POST",
         path=PROFILE_LOGIN,
         json=profile_login_body(fields),

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 def _get_kwargs(*, ip_address: str, **fields: Unpack[ProfileLoginFields]) -> Request:
     return Request(
+        operation="profile_login_from_server",
         method="POST",
         path=PROFILE_LOGIN_FROM_SERVER,
         json=profile_login_body(fields, ip_address=ip_address),

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 def _get_kwargs(*, token: str, api_key: str) -> Request:
     return Request(
+        operation="refresh_profile_token",
         method="POST",
         path=REFRESH_PROFILE_TOKEN,
         json={"apiKey": check_credential("api_key", api_key)},

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 def _get_kwargs(*, workspace_uuid: str | uuid.UUID, token: str | None = None) -> Request:
     return Request(
+        operation="select_workspace",
         method="POST",
         path=SELECT_WORKSPACE.format(workspace_uuid=check_uuid("workspace_uuid", workspace_uuid)),
         token=None if token is None else check_credential("token", token),

@@ -42,6 +42,7 @@ def _get_kwargs(
         )
     )
     return Request(
+        operation="user_login",
         method="POST",
         path=USER_LOGIN,
         json=body,

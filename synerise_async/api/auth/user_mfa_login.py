@@ -38,6 +38,7 @@ def _get_kwargs(
         ),
     }
     return Request(
+        operation="user_mfa_login",
         method="POST",
         path=USER_MFA_LOGIN,
         params={"mfaType": check_enum("mfa_type", mfa_type, MfaType).value},

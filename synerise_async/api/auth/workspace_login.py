@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 def _get_kwargs(*, api_key: str) -> Request:
     return Request(
+        operation="workspace_login",
         method="POST",
         path=WORKSPACE_LOGIN,
         json={"apiKey": check_credential("api_key", api_key)},

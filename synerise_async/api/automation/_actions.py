@@ -18,6 +18,7 @@ __all__ = ["action_request", "void_result"]
 def action_request(
     path: str,
     *,
+    operation: str,
     diagram_id: str | uuid.UUID,
     schedule_action: ScheduleAction | str | Unset | None = None,
     retry_unsafe: bool = False,
@@ -29,6 +30,7 @@ def action_request(
 
     Args:
         path: the action's path template.
+        operation: the operation module's name (``Request.operation``).
         diagram_id: the workflow.
         schedule_action: ``None`` for the actions without a body (stop, schedule on/off).
             Run and pause take a JSON body: ``{"scheduleAction": ...}``, or ``{}`` when
@@ -46,6 +48,7 @@ def action_request(
     if not isinstance(retry_unsafe, bool):
         raise InvalidArgumentError("retry_unsafe", f"must be a bool; got {retry_unsafe!r}")
     return Request(
+        operation=operation,
         method="POST",
         path=path.format(workflow_id=check_uuid("diagram_id", diagram_id)),
         json=body,

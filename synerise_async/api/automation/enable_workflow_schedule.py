@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 def _get_kwargs(*, diagram_id: str | uuid.UUID, retry_unsafe: bool = False) -> Request:
     return action_request(
-        ENABLE_WORKFLOW_SCHEDULE, diagram_id=diagram_id, retry_unsafe=retry_unsafe
+        ENABLE_WORKFLOW_SCHEDULE,
+        operation="enable_workflow_schedule",
+        diagram_id=diagram_id,
+        retry_unsafe=retry_unsafe,
     )
 
 

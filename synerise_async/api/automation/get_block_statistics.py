@@ -35,6 +35,7 @@ def _get_kwargs(
             "block_id", f"must not contain '/' nor be '.' or '..'; got {block_id!r}"
         )
     return Request(
+        operation="get_block_statistics",
         method="GET",
         path=BLOCK_STATISTICS.format(
             workflow_id=check_uuid("diagram_id", diagram_id),

@@ -28,6 +28,7 @@ MAX_LIMIT = 5000
 
 def _get_kwargs(*, diagram_id: str | uuid.UUID, limit: int = DEFAULT_LIMIT) -> Request:
     return Request(
+        operation="get_last_run_logs",
         method="GET",
         path=LAST_RUN_LOGS.format(workflow_id=check_uuid("diagram_id", diagram_id)),
         params={"limit": str(check_int("limit", limit, minimum=1, maximum=MAX_LIMIT))},

@@ -25,6 +25,7 @@ def _get_kwargs(
     *, diagram_id: str | uuid.UUID, time_period: TimePeriod | str | Unset = UNSET
 ) -> Request:
     return Request(
+        operation="get_workflow_statistics",
         method="GET",
         path=WORKFLOW_STATISTICS.format(workflow_id=check_uuid("diagram_id", diagram_id)),
         params=period_query(time_period),

@@ -26,7 +26,9 @@ DEFAULT_LIMIT = 10
 
 def _get_kwargs(*, page: int, limit: int, **filters: Unpack[WorkflowFilters]) -> Request:
     query = workflow_query(page=page, limit=limit, filters=filters, tags_allowed=False)
-    return Request(method="GET", path=LIST_WORKFLOWS_V1, params=query)
+    return Request(
+        operation="list_workflows_v1", method="GET", path=LIST_WORKFLOWS_V1, params=query
+    )
 
 
 def _parse_response(raw: RawResponse, *, page: int, limit: int) -> Page[Workflow]:
@@ -107,7 +109,13 @@ def paginate(
     # Validate now, before any request; the paginator first, so that a bad ``start_page``
     # is reported under its own name rather than as ``page``.
     paginator = AsyncPaginator(
-        fetch, start_page=start_page, prefetch=prefetch, max_pages=max_pages, max_items=max_items
+        fetch,
+        start_page=start_page,
+        prefetch=prefetch,
+        max_pages=max_pages,
+        max_items=max_items,
+        operation="list_workflows_v1",
+        events=lambda: client._events,
     )
     _get_kwargs(page=start_page, limit=limit, **filters)
     return paginator

@@ -27,6 +27,7 @@ def _get_kwargs(
 ) -> Request:
     return action_request(
         PAUSE_WORKFLOW,
+        operation="pause_workflow",
         diagram_id=diagram_id,
         schedule_action=schedule_action,
         retry_unsafe=retry_unsafe,

@@ -28,6 +28,7 @@ def _get_kwargs(
 ) -> Request:
     return action_request(
         RUN_WORKFLOW,
+        operation="run_workflow",
         diagram_id=diagram_id,
         schedule_action=schedule_action,
         retry_unsafe=retry_unsafe,

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 
 def _get_kwargs(*, diagram_id: str | uuid.UUID, retry_unsafe: bool = False) -> Request:
-    return action_request(STOP_WORKFLOW, diagram_id=diagram_id, retry_unsafe=retry_unsafe)
+    return action_request(
+        STOP_WORKFLOW, operation="stop_workflow", diagram_id=diagram_id, retry_unsafe=retry_unsafe
+    )
 
 
 def _parse_response(raw: RawResponse) -> None:

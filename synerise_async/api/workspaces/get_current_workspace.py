@@ -47,7 +47,7 @@ _DETAIL_KEYS = frozenset(to_camel(a.name, WorkspaceDetails) for a in attrs.field
 
 
 def _get_kwargs() -> Request:
-    return Request(method="GET", path=CURRENT_WORKSPACE)
+    return Request(operation="get_current_workspace", method="GET", path=CURRENT_WORKSPACE)
 
 
 def _parse_response(raw: RawResponse) -> CurrentWorkspace:

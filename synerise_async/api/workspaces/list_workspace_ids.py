@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _get_kwargs() -> Request:
-    return Request(method="GET", path=LIST_WORKSPACE_IDS)
+    return Request(operation="list_workspace_ids", method="GET", path=LIST_WORKSPACE_IDS)
 
 
 def _parse_response(raw: RawResponse) -> tuple[WorkspaceIds, ...]:

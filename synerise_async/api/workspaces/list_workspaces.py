@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _get_kwargs() -> Request:
-    return Request(method="GET", path=LIST_WORKSPACES)
+    return Request(operation="list_workspaces", method="GET", path=LIST_WORKSPACES)
 
 
 def _parse_response(raw: RawResponse) -> tuple[Workspace, ...]:
