@@ -176,3 +176,25 @@ def test_the_usual_suspects(tmp_path: Path) -> None:
 @given(name=names, workspace=names, message=names)
 def test_any_name(tmp_path: Path, name: str, workspace: str, message: str) -> None:
     check_every_renderer(name, workspace, message, tmp_path)
+
+
+def test_a_custom_rule_code_stays_in_its_markdown_cell() -> None:
+    """Rules are any callables (``audit_workflows(rules=...)``), so a code is user input
+    too. Found failing on main: a code with ``|`` split the rule table's row, a backtick
+    ended its code span."""
+    for code in (*SUSPECTS, "plain-code"):
+        records = [
+            WorkflowAudit(
+                workspace=WorkspaceRef(guid="guid-1", name="W"),
+                workflow=Workflow(diagram_id="wf-1", name="n"),
+                findings=(Finding(code=code, severity=Severity.WARNING, message="m"),),
+            )
+        ]
+        markdown = summary_markdown(overview(records, fail_on="warning", rules=[code]))
+        (row,) = [line for line in markdown.splitlines() if line.endswith("| warning | 1 |")]
+        assert len(row.replace("\\|", "").split("|")) == 5, row  # "", code, severity, count, ""
+        assert "<" not in row and "\n" not in row
+        if code == "plain-code":
+            assert row == "| `plain-code` | warning | 1 |"
+        else:
+            assert row.count("`") == row.count("\\`"), row  # no code span to break out of
