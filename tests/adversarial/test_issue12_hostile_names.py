@@ -122,6 +122,8 @@ def check_every_renderer(name: str, workspace: str, message: str, tmp: Path) -> 
     parser.close()
     assert parser.scripts == 1, "only the page's own script"
     assert not any(key.startswith("on") for key, _ in parser.attributes)
+    # Links nowhere, loads nothing: no href, src or action, whatever the names hold.
+    assert not any(key in ("href", "src", "action", "formaction") for key, _ in parser.attributes)
     assert parser.cells[0] == workspace
     assert parser.cells[1] == name  # the name, then its id in a <code> after a <br>
     assert parser.cells[4] == message
