@@ -310,7 +310,11 @@ class _Dispatcher:
     - an ``Exception`` from a hook (raised, or ending its task) is logged once per hook
       and dropped; ``CancelledError`` and other ``BaseException`` raised inline pass;
     - ``aclose`` waits up to ``close_timeout`` seconds for running hook tasks, then
-      cancels them and waits for them to end, so none is left pending.
+      cancels them and waits for them to end, so none is left pending; a task that
+      ignores its cancellation is waited for ``close_timeout`` seconds more, then left
+      (with a WARNING): ``aclose`` never hangs;
+    - after ``aclose`` (a call that was in flight ends), an async hook's coroutine is
+      closed unstarted: no task is left that nobody waits for.
     """
 
     def __init__(
@@ -324,6 +328,7 @@ class _Dispatcher:
         self._failed: set[int] = set()  # indexes of hooks whose error was logged
         self._call_ids = 0
         self._refresh_ids = 0
+        self._closed = False
 
     def next_call_id(self) -> int:
         """A new ``call_id``."""
@@ -348,6 +353,10 @@ class _Dispatcher:
                 self._start(index, hook, result)
 
     def _start(self, index: int, hook: EventHook, awaitable: Awaitable[None]) -> None:
+        if self._closed:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()
+            return
         task = asyncio.ensure_future(awaitable)
         self._tasks.add(task)
 
@@ -371,14 +380,19 @@ class _Dispatcher:
 
     async def aclose(self) -> None:
         """Wait up to ``close_timeout`` seconds (real time) for hook tasks still running,
-        then cancel them and wait for them to end."""
+        then cancel them and wait (as long again) for them to end."""
+        self._closed = True
         if not self._tasks:
             return
         _, pending = await asyncio.wait(set(self._tasks), timeout=self._close_timeout)
         for task in pending:
             task.cancel()
         if pending:
-            await asyncio.wait(pending)
+            _, pending = await asyncio.wait(pending, timeout=self._close_timeout)
+        if pending:
+            logger.warning(
+                "%d event hook task(s) did not stop when cancelled; left running", len(pending)
+            )
 
 
 @attrs.define(slots=True, eq=False)

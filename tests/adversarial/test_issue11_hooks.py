@@ -1,0 +1,116 @@
+"""Issue 11, adversarial: event hooks that misbehave, and hooks around ``aclose()``.
+
+Each test is bounded by a watchdog: a hook the client fails to contain shows as a hang
+that fails fast, not as a stuck suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+from _adversarial import watchdog
+
+from synerise_async import ClientConfig, SyneriseClient, WorkspaceAuth
+from synerise_async import events as ev
+from synerise_async.api.workspaces import get_current_workspace
+from synerise_async.testing import FakeSynerise
+
+
+def hooked(fake: FakeSynerise, *hooks: ev.EventHook, **config: Any) -> SyneriseClient:
+    return SyneriseClient(
+        WorkspaceAuth(fake.workspace.api_key),
+        base_url=fake.url,
+        config=ClientConfig(event_hooks=list(hooks), backoff_base=0.01, backoff_cap=0.02, **config),
+    )
+
+
+async def test_aclose_does_not_hang_on_an_async_hook_that_ignores_its_cancellation(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hook that swallows ``CancelledError`` and goes on waiting: ``aclose`` cancels
+    it, waits a bounded time again, says so in a WARNING and returns."""
+    monkeypatch.setattr("synerise_async._client.DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT", 0.05)
+    release = asyncio.Event()
+
+    async def stubborn(event: ev.Event) -> None:
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:  # the bug under test: the hook's, not the SDK's
+                continue
+
+    caplog.set_level(logging.WARNING, logger="synerise_async.events")
+    async with FakeSynerise() as fake:
+        client = hooked(fake, stubborn)
+        try:
+            async with watchdog(10, "aclose with a hook that ignores cancellation"):
+                async with client:
+                    await get_current_workspace.asyncio(client=client)
+        finally:
+            release.set()  # let the stubborn tasks end before the loop does
+            await asyncio.sleep(0)
+    assert any("did not stop" in r.getMessage() for r in caplog.records)
+
+
+async def test_async_hooks_of_events_after_aclose_are_not_left_pending() -> None:
+    """A call that ends after ``aclose`` (it was in flight) emits its last events then:
+    an async hook of those is not started as a task nobody waits for."""
+    started_after: list[str] = []
+    closed = False
+
+    async def ahook(event: ev.Event) -> None:
+        if closed:
+            started_after.append(type(event).__name__)
+
+    async with FakeSynerise(latency=0.05) as fake:
+        client = hooked(fake, ahook, max_concurrency=1)
+        async with watchdog(20, "calls in flight during aclose"):
+            await client.open()
+            calls = [
+                asyncio.create_task(get_current_workspace.asyncio(client=client)) for _ in range(3)
+            ]
+            await asyncio.sleep(0.1)
+            await client.aclose()
+            closed = True
+            await asyncio.gather(*calls, return_exceptions=True)
+            mine = asyncio.current_task()
+            await asyncio.sleep(0.05)
+            left = [t for t in asyncio.all_tasks() if t is not mine]
+    assert not left, left
+    assert not started_after, started_after
+
+
+async def test_hooks_of_odd_shapes_change_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    """A sync hook returning a coroutine (run as a task, awaited by nobody but aclose), an
+    async generator function (its result is not awaitable: ignored), a callable object,
+    a hook that raises ``CancelledError`` from its task: the call's result is the same."""
+    ran: list[str] = []
+
+    async def later(event: ev.Event) -> None:
+        ran.append("coroutine")
+
+    def returns_coroutine(event: ev.Event) -> Any:
+        return later(event)
+
+    async def agen(event: ev.Event) -> Any:
+        ran.append("agen")  # never runs: nobody iterates it
+        yield
+
+    async def cancels_itself(event: ev.Event) -> None:
+        raise asyncio.CancelledError
+
+    class Callable:
+        def __call__(self, event: ev.Event) -> None:
+            ran.append("object")
+
+    caplog.set_level(logging.WARNING, logger="synerise_async.events")
+    async with FakeSynerise() as fake:
+        async with watchdog(20, "odd hooks"):
+            async with hooked(fake, returns_coroutine, agen, cancels_itself, Callable()) as client:
+                workspace = await get_current_workspace.asyncio(client=client)
+            assert workspace.data.name
+    assert "coroutine" in ran and "object" in ran and "agen" not in ran
+    assert not [r for r in caplog.records if r.name == "synerise_async.events"]
