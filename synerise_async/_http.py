@@ -87,6 +87,7 @@ from ._exceptions import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    ClientStateError,
     ErrorBody,
     InvalidArgumentError,
     LoginRefusedError,
@@ -973,6 +974,14 @@ class Pipeline:
                 status, resp_headers = response.status, response.headers
         except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             failure, cause = _connection_failure(exc, info, attempt, self._proxy)
+        except RuntimeError:
+            if not self._session.closed:
+                raise
+            # The client (or the caller, its own session) closed while this call waited
+            # for its turn or a retry: aiohttp's "Session is closed", typed.
+            raise ClientStateError(
+                f"{request.method} {request.path}: the client was closed during the call"
+            ) from None
         if failure is not None:
             # Raised outside the handler: ``__context__`` does not keep aiohttp's exception.
             raise failure from cause

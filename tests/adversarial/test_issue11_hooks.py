@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from _adversarial import watchdog
 
-from synerise_async import ClientConfig, SyneriseClient, WorkspaceAuth
+from synerise_async import ClientConfig, ClientStateError, SyneriseClient, WorkspaceAuth
 from synerise_async import events as ev
 from synerise_async.api.workspaces import get_current_workspace
 from synerise_async.testing import FakeSynerise
@@ -53,6 +53,34 @@ async def test_aclose_does_not_hang_on_an_async_hook_that_ignores_its_cancellati
             release.set()  # let the stubborn tasks end before the loop does
             await asyncio.sleep(0)
     assert any("did not stop" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_call_in_flight_when_the_client_closes_raises_a_typed_error() -> None:
+    """Calls queued behind ``max_concurrency=1`` while the client closes end with
+    :class:`ClientStateError` (a ``SyneriseError``), not aiohttp's bare ``RuntimeError``,
+    and each still ends its events in pairs."""
+    events: list[ev.Event] = []
+    async with FakeSynerise(latency=0.05) as fake:
+        client = hooked(fake, events.append, max_concurrency=1, max_retries=2)
+        async with watchdog(20, "calls in flight during aclose"):
+            await client.open()
+            calls = [
+                asyncio.create_task(get_current_workspace.asyncio(client=client)) for _ in range(4)
+            ]
+            # Past the login: the first call done, the others queued behind the one slot.
+            while not any(
+                isinstance(e, ev.RequestEnded) and e.operation == "get_current_workspace"
+                for e in events
+            ):
+                await asyncio.sleep(0.005)
+            await client.aclose()
+            results = await asyncio.gather(*calls, return_exceptions=True)
+    escaped = [r for r in results if isinstance(r, BaseException)]
+    assert escaped, "no call was cut by the close: the test did not test anything"
+    assert all(isinstance(e, ClientStateError) for e in escaped), escaped
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.count("RequestStarted") == kinds.count("RequestEnded")
+    assert kinds.count("AttemptStarted") == kinds.count("AttemptEnded")
 
 
 async def test_async_hooks_of_events_after_aclose_are_not_left_pending() -> None:
