@@ -10,6 +10,7 @@ import asyncio
 import logging
 from typing import Any
 
+import _timing
 import pytest
 from _adversarial import watchdog
 
@@ -68,11 +69,13 @@ async def test_a_call_in_flight_when_the_client_closes_raises_a_typed_error() ->
                 asyncio.create_task(get_current_workspace.asyncio(client=client)) for _ in range(4)
             ]
             # Past the login: the first call done, the others queued behind the one slot.
-            while not any(
-                isinstance(e, ev.RequestEnded) and e.operation == "get_current_workspace"
-                for e in events
-            ):
-                await asyncio.sleep(0.005)
+            await _timing.until(
+                lambda: any(
+                    isinstance(e, ev.RequestEnded) and e.operation == "get_current_workspace"
+                    for e in events
+                ),
+                "the first call",
+            )
             await client.aclose()
             results = await asyncio.gather(*calls, return_exceptions=True)
     escaped = [r for r in results if isinstance(r, BaseException)]
