@@ -11,7 +11,9 @@ Pass hooks in ``ClientConfig(event_hooks=[...])``; each is called with every eve
 A hook is a plain or an ``async`` callable. A plain hook runs inline, in the task and
 context of the call that caused the event (its ``contextvars``, a tracing library's
 current span among them, are the caller's); keep it quick. An ``async`` hook is started
-as a task and never awaited by the call; ``SyneriseClient.aclose()`` waits a little
+as a task, in a copy of the context as the event found it (what a hook before it attached,
+such as an attempt's span, is not inherited), and never awaited by the call;
+``SyneriseClient.aclose()`` waits a little
 (``DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT``, 1 s) for those still running, then cancels them.
 A hook that raises never changes the call: its first error is logged (WARNING, with the
 traceback, logger ``synerise_async.events``), later ones of the same hook are not. With
@@ -23,8 +25,8 @@ credential-free URL of :class:`~synerise_async.RequestInfo`.
 
 ``call_id`` numbers one logical call (one operation call, every retry and token renewal
 included), unique per root client (its Workspace clients share the count);
-``refresh_id`` numbers one token fetch, unique per root client too (its Workspace
-clients' token sessions share the counter).
+``refresh_id`` numbers one token fetch, unique in the process: clients that share a hook
+(one ``ClientConfig``) never give two fetches the same number.
 
 ========================  ==========================================================
 event                     when
@@ -45,8 +47,10 @@ event                     when
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import inspect
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -70,6 +74,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("synerise_async.events")
+
+#: Every ``refresh_id``: one counter for the process (see ``_Dispatcher.next_refresh_id``).
+_REFRESH_IDS = itertools.count(1)
 
 #: What ``ClientConfig.event_hooks`` holds: ``hook(event)``, plain or ``async``.
 EventHook = Callable[["Event"], "Awaitable[None] | None"]
@@ -230,8 +237,8 @@ class TokenRefreshStarted(Event):
     """A token session starts obtaining a token.
 
     Attributes:
-        refresh_id: numbers this fetch, unique among the fetches of the client and of
-            its Workspace clients.
+        refresh_id: numbers this fetch, unique among the fetches of every client in the
+            process (a hook shared by two clients tells their refreshes apart).
         credential: the credentials' kind: ``"workspace"``, ``"user"``, ``"profile"``,
             ``"token-provider"``, ``"token"``.
         reason: ``"first"`` (no token yet), ``"expiring"`` (in its refresh window, a
@@ -306,7 +313,8 @@ class _Dispatcher:
     event, so that with no hooks an event costs one branch. Policy:
 
     - a plain hook runs inline; an async hook's coroutine becomes a task held in a set
-      (never awaited by the call);
+      (never awaited by the call), run in a copy of the context as the event found it
+      (before any hook changed it);
     - an ``Exception`` from a hook (raised, or ending its task) is logged once per hook
       and dropped; ``CancelledError`` and other ``BaseException`` raised inline pass;
     - ``aclose`` waits up to ``close_timeout`` seconds for running hook tasks, then
@@ -327,7 +335,6 @@ class _Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._failed: set[int] = set()  # indexes of hooks whose error was logged
         self._call_ids = 0
-        self._refresh_ids = 0
         self._closed = False
 
     def next_call_id(self) -> int:
@@ -336,13 +343,16 @@ class _Dispatcher:
         return self._call_ids
 
     def next_refresh_id(self) -> int:
-        """A new ``refresh_id``: one counter for every token session of the client (a
-        User's and those of its Workspace clients), so a link names one refresh."""
-        self._refresh_ids += 1
-        return self._refresh_ids
+        """A new ``refresh_id``: one counter for every token session in the process, so
+        that a link names one refresh even for a hook that two clients share."""
+        return next(_REFRESH_IDS)
 
     def emit(self, event: Event) -> None:
         """Give ``event`` to every hook. Call it only ``if self.hooks``."""
+        # The context as the event found it, for async hooks' tasks: not as a hook before
+        # them left it (the OpenTelemetry hook attaches an attempt's span and suppresses
+        # HTTP instrumentation until the attempt ends: a task must not inherit that).
+        context = contextvars.copy_context()
         for index, hook in enumerate(self.hooks):
             try:
                 result = hook(event)
@@ -350,14 +360,23 @@ class _Dispatcher:
                 self._failed_once(index, hook)
                 continue
             if inspect.isawaitable(result):
-                self._start(index, hook, result)
+                self._start(index, hook, result, context)
 
-    def _start(self, index: int, hook: EventHook, awaitable: Awaitable[None]) -> None:
+    def _start(
+        self,
+        index: int,
+        hook: EventHook,
+        awaitable: Awaitable[None],
+        context: contextvars.Context,
+    ) -> None:
         if self._closed:
             if inspect.iscoroutine(awaitable):
                 awaitable.close()
             return
-        task = asyncio.ensure_future(awaitable)
+        if inspect.iscoroutine(awaitable):
+            task = asyncio.get_running_loop().create_task(awaitable, context=context)
+        else:  # a future or another awaitable: it runs where it was made
+            task = asyncio.ensure_future(awaitable)
         self._tasks.add(task)
 
         def done(task: asyncio.Task[None]) -> None:
