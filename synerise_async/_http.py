@@ -174,12 +174,14 @@ class Request:
             ``"send"`` for a request built by hand.
         headers: extra headers for this request, on top of the client's (names compared
             without case); checked like ``ClientConfig.headers``: Authorization is
-            refused (the credentials set it; ``token=`` sends another token), and the
-            values are not shown in the repr.
+            refused (the credentials set it; ``token=`` sends another token), so are
+            Content-Length and Transfer-Encoding (the body sets them), and the values
+            are not shown in the repr.
 
     Raises:
         InvalidArgumentError: ``headers`` is not a mapping of valid names to values
-            without control characters, or sets Authorization.
+            without control characters, or sets Authorization, Content-Length or
+            Transfer-Encoding.
     """
 
     method: str
