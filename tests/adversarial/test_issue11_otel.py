@@ -18,11 +18,14 @@ from _adversarial import watchdog
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import _SUPPRESS_HTTP_INSTRUMENTATION_KEY
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from synerise_async import ClientConfig, SyneriseClient, SyneriseError, WorkspaceAuth
+from synerise_async import events as ev
 from synerise_async.api.workspaces import get_current_workspace
 from synerise_async.otel import OpenTelemetryHook
 from synerise_async.testing import FakeSynerise
@@ -177,3 +180,61 @@ async def test_an_async_hook_task_does_not_run_inside_an_attempt_span(
     for kind, suppressed, name in attempts:
         assert not suppressed, (kind, name)
         assert not name.startswith("GET "), (kind, name)
+
+
+async def test_metrics_count_what_the_events_count_under_a_storm() -> None:
+    rng = random.Random(99)
+    events: list[Any] = []
+    reader = InMemoryMetricReader()
+    meters = MeterProvider(metric_readers=[reader])
+    config = ClientConfig(
+        event_hooks=[events.append, OpenTelemetryHook(meter_provider=meters)],
+        backoff_base=0.01,
+        backoff_cap=0.02,
+        max_concurrency=2,
+        max_requests_per_second=300,
+        token_refresh_attempts=2,
+    )
+    try:
+        async with FakeSynerise(seed=99, workspaces=1) as fake:
+            client = SyneriseClient(
+                WorkspaceAuth(fake.workspace.api_key), base_url=fake.url, config=config
+            )
+            async with watchdog(60, "the metrics storm"), client:
+                fake.token_lifetime = 0.3
+                fake.faults.random(
+                    0.3, kinds=("rate_limit", "error", "drop"), seed=99, retry_after=0.02
+                )
+                for _ in range(4):
+                    tasks = [
+                        asyncio.create_task(get_current_workspace.asyncio(client=client))
+                        for _ in range(10)
+                    ]
+                    for task in tasks:
+                        if rng.random() < 0.2:
+                            asyncio.get_running_loop().call_later(rng.uniform(0, 0.05), task.cancel)
+                    await asyncio.gather(*tasks, return_exceptions=True)
+                fake.faults.clear()
+                for task in [t for t in asyncio.all_tasks() if "token refresh" in t.get_name()]:
+                    await asyncio.wait([task])
+        data = reader.get_metrics_data()
+    finally:
+        meters.shutdown()
+    totals: dict[str, float] = {}
+    for resource in data.resource_metrics if data is not None else ():
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                for point in metric.data.data_points:
+                    value = point.count if hasattr(point, "count") else point.value
+                    totals[metric.name] = totals.get(metric.name, 0) + value
+
+    def count(*kinds: type[Any]) -> int:
+        return sum(isinstance(e, kinds) for e in events)
+
+    assert totals["http.client.request.duration"] == count(ev.AttemptEnded)
+    assert totals["synerise.client.retries"] == count(ev.RetryScheduled)
+    assert totals["synerise.client.token_refreshes"] == count(
+        ev.TokenObtained, ev.TokenRefreshFailed
+    )
+    assert totals.get("synerise.client.throttle.duration", 0) == count(ev.ThrottleWaited)
+    assert count(ev.RetryScheduled) and count(ev.ThrottleWaited)
