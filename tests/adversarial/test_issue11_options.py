@@ -98,3 +98,30 @@ async def test_later_views_win_and_headers_merge_without_case() -> None:
             teams = [value for name, value in sent.items() if name.lower() == "x-team"]
             assert teams == ["b"] and sent.get("X-One") == "1"
             assert fake.count(path=paths.WORKSPACE_LOGIN) == 1
+
+
+async def test_a_deadline_while_waiting_for_a_slow_login_ends_at_the_deadline() -> None:
+    """Calls waiting for a slow first login, one slot: the bounded one ends with
+    ``APITimeoutError`` at its deadline (unsent), the unbounded one gets its answer once the
+    login is done, and the limiter is left clean."""
+    async with FakeSynerise() as fake:
+        client = SyneriseClient(
+            WorkspaceAuth(fake.workspace.api_key),
+            base_url=fake.url,
+            config=ClientConfig(max_concurrency=1),
+        )
+        fake.faults.delay(0.6, path=paths.WORKSPACE_LOGIN)
+        async with watchdog(20, "a deadline during a slow login"), client:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            bounded = asyncio.create_task(
+                get_current_workspace.asyncio(client=client.with_options(total_timeout=0.15))
+            )
+            plain = asyncio.create_task(get_current_workspace.asyncio(client=client))
+            with pytest.raises(APITimeoutError, match="waiting for a token") as info:
+                await bounded
+            assert loop.time() - start < 0.5
+            assert not info.value.may_have_been_processed and info.value.attempts == 0
+            assert (await plain).data is not None
+            assert (client.limiter.in_use, client.limiter.waiting) == (0, 0)
+            assert fake.count(path=paths.WORKSPACE_LOGIN) == 1
