@@ -401,9 +401,11 @@ class _Dispatcher:
         """Wait up to ``close_timeout`` seconds (real time) for hook tasks still running,
         then cancel them and wait (as long again) for them to end."""
         self._closed = True
-        if not self._tasks:
+        # Not the task of a hook that is closing the client: it cannot end before this.
+        tasks = self._tasks - {asyncio.current_task()}
+        if not tasks:
             return
-        _, pending = await asyncio.wait(set(self._tasks), timeout=self._close_timeout)
+        _, pending = await asyncio.wait(tasks, timeout=self._close_timeout)
         for task in pending:
             task.cancel()
         if pending:

@@ -145,3 +145,25 @@ async def test_hooks_of_odd_shapes_change_nothing(caplog: pytest.LogCaptureFixtu
             assert workspace.data.name
     assert "coroutine" in ran and "object" in ran and "agen" not in ran
     assert not [r for r in caplog.records if r.name == "synerise_async.events"]
+
+
+async def test_an_async_hook_that_closes_the_client_does_not_wait_for_itself() -> None:
+    """An async hook may close the client (on a refused login, say): ``aclose`` from
+    inside the hook's task does not wait the close timeout for that very task, nor
+    cancel it."""
+    closed: list[str] = []
+
+    async def closer(event: ev.Event) -> None:
+        if isinstance(event, ev.RequestEnded) and event.operation == "get_current_workspace":
+            await client.aclose()
+            closed.append("closed")
+
+    async with FakeSynerise() as fake:
+        client = hooked(fake, closer)
+        async with watchdog(20, "a hook that closes the client"):
+            await client.open()
+            await get_current_workspace.asyncio(client=client)
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            await _timing.until(lambda: client.closed and bool(closed), "the hook's aclose")
+            assert loop.time() - start < 0.5
