@@ -6,7 +6,8 @@ short-lived and revoked tokens, and the limiter's cool-down.
   and token-failed calls included), and its ``attempts`` is the number of its
   ``AttemptStarted``;
 - every ``AttemptStarted`` has exactly one ``AttemptEnded``, before the next attempt of
-  its call and before its call's ``RequestEnded``;
+  its call and before its call's ``RequestEnded``; a ``RetryScheduled`` comes between
+  the attempt that failed and the next;
 - every ``TokenRefreshStarted`` has exactly one ``TokenObtained`` or ``TokenRefreshFailed``;
 - the counters of ``client.stats`` are the events' counts and sums.
 """
@@ -59,6 +60,10 @@ def check_pairing(events: list[ev.Event]) -> None:
             attempts[event.call_id] += 1
         elif isinstance(event, ev.AttemptEnded):
             assert open_attempt.pop(event.call_id, None) == event.attempt, event
+        elif isinstance(event, ev.RetryScheduled):
+            # After the attempt that failed ended, before the next one starts.
+            assert event.call_id not in open_attempt, ("retry during an attempt", event)
+            assert event.attempt == attempts[event.call_id], event
         elif isinstance(event, ev.RequestEnded):
             assert event.call_id in started, event
             assert event.call_id not in open_attempt, ("attempt not ended", event)
