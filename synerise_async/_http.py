@@ -982,7 +982,8 @@ class Pipeline:
             # The client (or the caller, its own session) closed while this call waited
             # for its turn or a retry: aiohttp's "Session is closed", typed.
             raise ClientStateError(
-                f"{request.method} {request.path}: the client was closed during the call"
+                f"{request.method} {request.path}: the client (or the aiohttp session it "
+                "was given) was closed during the call"
             ) from None
         if failure is not None:
             # Raised outside the handler: ``__context__`` does not keep aiohttp's exception.
