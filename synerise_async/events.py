@@ -13,8 +13,9 @@ context of the call that caused the event (its ``contextvars``, a tracing librar
 current span among them, are the caller's); keep it quick. An ``async`` hook is started
 as a task, in a copy of the context as the event found it (what a hook before it attached,
 such as an attempt's span, is not inherited), and never awaited by the call;
-``SyneriseClient.aclose()`` waits a little
-(``DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT``, 1 s) for those still running, then cancels them.
+``SyneriseClient.aclose()`` waits a little (``DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT``, 1 s)
+for those still running, then cancels them. The events of a call that ends after
+``aclose()`` (it was in flight) reach the plain hooks only: no task is started then.
 A hook that raises never changes the call: its first error is logged (WARNING, with the
 traceback, logger ``synerise_async.events``), later ones of the same hook are not. With
 no hooks no event is built.
