@@ -16,6 +16,8 @@ such as an attempt's span, is not inherited), and never awaited by the call;
 ``SyneriseClient.aclose()`` waits a little (``DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT``, 1 s)
 for those still running, then cancels them. The events of a call that ends after
 ``aclose()`` (it was in flight) reach the plain hooks only: no task is started then.
+Hooks are called in their order, and for an end (of a call, an attempt, a token fetch) in
+the reverse order, like nested context managers: hooks that attach a context nest.
 A hook that raises never changes the call: its first error is logged (WARNING, with the
 traceback, logger ``synerise_async.events``), later ones of the same hook are not. With
 no hooks no event is built.
@@ -306,6 +308,10 @@ class PageFetched(Event):
     prefetched: bool
 
 
+#: The events that end what another began: hooks see them in the reverse order.
+_ENDS = (RequestEnded, AttemptEnded, TokenObtained, TokenRefreshFailed)
+
+
 class _Dispatcher:
     """Hands events to the hooks of one client (and its Workspace clients).
 
@@ -313,6 +319,10 @@ class _Dispatcher:
     there (``if call is not None``, ``if self._events is not None``) before building an
     event, so that with no hooks an event costs one branch. Policy:
 
+    - hooks are called in their order for a start and in the reverse order for its
+      end (``RequestEnded``, ``AttemptEnded``, ``TokenObtained``, ``TokenRefreshFailed``),
+      like nested context managers: two hooks that attach a context (two tracers) each
+      detach theirs in turn, and the caller's context is restored;
     - a plain hook runs inline; an async hook's coroutine becomes a task held in a set
       (never awaited by the call), run in a copy of the context as the event found it
       (before any hook changed it);
@@ -330,6 +340,9 @@ class _Dispatcher:
         self, hooks: Sequence[EventHook], *, close_timeout: float, now: Callable[[], float]
     ) -> None:
         self.hooks: tuple[EventHook, ...] = tuple(hooks)
+        # The hooks with their indexes, in order for a start, reversed for an end.
+        self._in_order = tuple(enumerate(self.hooks))
+        self._reversed = self._in_order[::-1]
         self._close_timeout = close_timeout
         #: The client clock's monotonic time: every event's ``at``.
         self.now = now
@@ -354,7 +367,8 @@ class _Dispatcher:
         # them left it (the OpenTelemetry hook attaches an attempt's span and suppresses
         # HTTP instrumentation until the attempt ends: a task must not inherit that).
         context = contextvars.copy_context()
-        for index, hook in enumerate(self.hooks):
+        ordered = self._reversed if isinstance(event, _ENDS) else self._in_order
+        for index, hook in ordered:
             try:
                 result = hook(event)
             except Exception:

@@ -238,3 +238,36 @@ async def test_metrics_count_what_the_events_count_under_a_storm() -> None:
     )
     assert totals.get("synerise.client.throttle.duration", 0) == count(ev.ThrottleWaited)
     assert count(ev.RetryScheduled) and count(ev.ThrottleWaited)
+
+
+async def test_two_opentelemetry_hooks_in_one_client_restore_the_callers_context() -> None:
+    """Two hooks that attach a context (two tracers) nest: each call's end reaches them in
+    the reverse order of its start, so each detaches what it attached last and the
+    caller's context is back as it was (no ended span left current)."""
+    first, second = TracerProvider(), TracerProvider()
+    exporters = (InMemorySpanExporter(), InMemorySpanExporter())
+    first.add_span_processor(SimpleSpanProcessor(exporters[0]))
+    second.add_span_processor(SimpleSpanProcessor(exporters[1]))
+    hooks = [OpenTelemetryHook(tracer_provider=p) for p in (first, second)]
+    try:
+        async with FakeSynerise() as fake:
+            client = SyneriseClient(
+                WorkspaceAuth(fake.workspace.api_key),
+                base_url=fake.url,
+                config=ClientConfig(event_hooks=list(hooks)),
+            )
+            async with watchdog(20, "two tracers"), client:
+                before = otel_context.get_current()
+                await get_current_workspace.asyncio(client=client)
+                assert otel_context.get_current() == before
+                await get_current_workspace.asyncio(client=client)
+                assert otel_context.get_current() == before
+    finally:
+        first.shutdown()
+        second.shutdown()
+    for exporter in exporters:
+        calls = [
+            s for s in exporter.get_finished_spans() if s.name == "synerise.get_current_workspace"
+        ]
+        assert len(calls) == 2
+        assert calls[1].parent is None or calls[1].parent.span_id != span_id(calls[0])
