@@ -27,9 +27,9 @@ from ._server import FakeSynerise
 from ._workflows import HOSTILE_NAME
 
 __all__ = [
-    "HOSTILE_NAME",
     "FakeSynerise",
     "Faults",
+    "HOSTILE_NAME",
     "IssuedToken",
     "ManualClock",
     "RecordedRequest",
