@@ -458,7 +458,8 @@ class SyneriseClient:
                 starting or stopping a workflow) after they may have reached the
                 server: only where doing the work twice is harmless.
             headers: extra headers for every request of the view, on top of this
-                client's (names compared without case); not Authorization.
+                client's (names compared without case); not Authorization, Content-Length
+                or Transfer-Encoding.
 
         Returns:
             The view, a :class:`SyneriseClient`.

@@ -215,10 +215,16 @@ _TOKEN_CHARS = frozenset(
 )
 
 
+#: Headers that frame the request's body: aiohttp sets them from the body it sends.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
+
+
 def check_headers(argument: str, value: object) -> Mapping[str, str]:
     """Extra request headers, checked: ``value`` as a read-only mapping of valid header
     names to values without control characters, none of them Authorization (the
-    credentials set it; a second one would be sent beside theirs or replace it silently).
+    credentials set it; a second one would be sent beside theirs or replace it silently)
+    nor ``Content-Length`` or ``Transfer-Encoding`` (the body sets them; another value
+    leaves the server waiting for bytes that never come).
 
     Raises:
         InvalidArgumentError: naming ``argument``; a value is never quoted, since a
@@ -233,6 +239,8 @@ def check_headers(argument: str, value: object) -> Mapping[str, str]:
             raise InvalidArgumentError(argument, f"{name!r} is not a valid header name")
         if name.lower() == "authorization":
             raise InvalidArgumentError(argument, "must not set Authorization: the credentials do")
+        if name.lower() in _FRAMING_HEADERS:
+            raise InvalidArgumentError(argument, f"must not set {name}: the request's body does")
         if not isinstance(item, str) or has_control_character(item):
             raise InvalidArgumentError(
                 argument, f"the value of {name!r} must be a string without control characters"

@@ -87,6 +87,7 @@ from ._exceptions import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    ClientStateError,
     ErrorBody,
     InvalidArgumentError,
     LoginRefusedError,
@@ -173,12 +174,14 @@ class Request:
             ``"send"`` for a request built by hand.
         headers: extra headers for this request, on top of the client's (names compared
             without case); checked like ``ClientConfig.headers``: Authorization is
-            refused (the credentials set it; ``token=`` sends another token), and the
-            values are not shown in the repr.
+            refused (the credentials set it; ``token=`` sends another token), so are
+            Content-Length and Transfer-Encoding (the body sets them), and the values
+            are not shown in the repr.
 
     Raises:
         InvalidArgumentError: ``headers`` is not a mapping of valid names to values
-            without control characters, or sets Authorization.
+            without control characters, or sets Authorization, Content-Length or
+            Transfer-Encoding.
     """
 
     method: str
@@ -973,6 +976,15 @@ class Pipeline:
                 status, resp_headers = response.status, response.headers
         except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             failure, cause = _connection_failure(exc, info, attempt, self._proxy)
+        except RuntimeError:
+            if not self._session.closed:
+                raise
+            # The client (or the caller, its own session) closed while this call waited
+            # for its turn or a retry: aiohttp's "Session is closed", typed.
+            raise ClientStateError(
+                f"{request.method} {request.path}: the client (or the aiohttp session it "
+                "was given) was closed during the call"
+            ) from None
         if failure is not None:
             # Raised outside the handler: ``__context__`` does not keep aiohttp's exception.
             raise failure from cause

@@ -11,8 +11,13 @@ Pass hooks in ``ClientConfig(event_hooks=[...])``; each is called with every eve
 A hook is a plain or an ``async`` callable. A plain hook runs inline, in the task and
 context of the call that caused the event (its ``contextvars``, a tracing library's
 current span among them, are the caller's); keep it quick. An ``async`` hook is started
-as a task and never awaited by the call; ``SyneriseClient.aclose()`` waits a little
-(``DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT``, 1 s) for those still running, then cancels them.
+as a task, in a copy of the context as the event found it (what a hook before it attached,
+such as an attempt's span, is not inherited), and never awaited by the call;
+``SyneriseClient.aclose()`` waits a little (``DEFAULT_EVENT_HOOK_CLOSE_TIMEOUT``, 1 s)
+for those still running, then cancels them. The events of a call that ends after
+``aclose()`` (it was in flight) reach the plain hooks only: no task is started then.
+Hooks are called in their order, and for an end (of a call, an attempt, a token fetch) in
+the reverse order, like nested context managers: hooks that attach a context nest.
 A hook that raises never changes the call: its first error is logged (WARNING, with the
 traceback, logger ``synerise_async.events``), later ones of the same hook are not. With
 no hooks no event is built.
@@ -23,8 +28,8 @@ credential-free URL of :class:`~synerise_async.RequestInfo`.
 
 ``call_id`` numbers one logical call (one operation call, every retry and token renewal
 included), unique per root client (its Workspace clients share the count);
-``refresh_id`` numbers one token fetch, unique per root client too (its Workspace
-clients' token sessions share the counter).
+``refresh_id`` numbers one token fetch, unique in the process: clients that share a hook
+(one ``ClientConfig``) never give two fetches the same number.
 
 ========================  ==========================================================
 event                     when
@@ -45,8 +50,10 @@ event                     when
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import inspect
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -70,6 +77,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("synerise_async.events")
+
+#: Every ``refresh_id``: one counter for the process (see ``_Dispatcher.next_refresh_id``).
+_REFRESH_IDS = itertools.count(1)
 
 #: What ``ClientConfig.event_hooks`` holds: ``hook(event)``, plain or ``async``.
 EventHook = Callable[["Event"], "Awaitable[None] | None"]
@@ -230,8 +240,8 @@ class TokenRefreshStarted(Event):
     """A token session starts obtaining a token.
 
     Attributes:
-        refresh_id: numbers this fetch, unique among the fetches of the client and of
-            its Workspace clients.
+        refresh_id: numbers this fetch, unique among the fetches of every client in the
+            process (a hook shared by two clients tells their refreshes apart).
         credential: the credentials' kind: ``"workspace"``, ``"user"``, ``"profile"``,
             ``"token-provider"``, ``"token"``.
         reason: ``"first"`` (no token yet), ``"expiring"`` (in its refresh window, a
@@ -298,6 +308,10 @@ class PageFetched(Event):
     prefetched: bool
 
 
+#: The events that end what another began: hooks see them in the reverse order.
+_ENDS = (RequestEnded, AttemptEnded, TokenObtained, TokenRefreshFailed)
+
+
 class _Dispatcher:
     """Hands events to the hooks of one client (and its Workspace clients).
 
@@ -305,25 +319,37 @@ class _Dispatcher:
     there (``if call is not None``, ``if self._events is not None``) before building an
     event, so that with no hooks an event costs one branch. Policy:
 
+    - hooks are called in their order for a start and in the reverse order for its
+      end (``RequestEnded``, ``AttemptEnded``, ``TokenObtained``, ``TokenRefreshFailed``),
+      like nested context managers: two hooks that attach a context (two tracers) each
+      detach theirs in turn, and the caller's context is restored;
     - a plain hook runs inline; an async hook's coroutine becomes a task held in a set
-      (never awaited by the call);
+      (never awaited by the call), run in a copy of the context as the event found it
+      (before any hook changed it);
     - an ``Exception`` from a hook (raised, or ending its task) is logged once per hook
       and dropped; ``CancelledError`` and other ``BaseException`` raised inline pass;
     - ``aclose`` waits up to ``close_timeout`` seconds for running hook tasks, then
-      cancels them and waits for them to end, so none is left pending.
+      cancels them and waits for them to end, so none is left pending; a task that
+      ignores its cancellation is waited for ``close_timeout`` seconds more, then left
+      (with a WARNING): ``aclose`` never hangs;
+    - after ``aclose`` (a call that was in flight ends), an async hook's coroutine is
+      closed unstarted: no task is left that nobody waits for.
     """
 
     def __init__(
         self, hooks: Sequence[EventHook], *, close_timeout: float, now: Callable[[], float]
     ) -> None:
         self.hooks: tuple[EventHook, ...] = tuple(hooks)
+        # The hooks with their indexes, in order for a start, reversed for an end.
+        self._in_order = tuple(enumerate(self.hooks))
+        self._reversed = self._in_order[::-1]
         self._close_timeout = close_timeout
         #: The client clock's monotonic time: every event's ``at``.
         self.now = now
         self._tasks: set[asyncio.Task[None]] = set()
         self._failed: set[int] = set()  # indexes of hooks whose error was logged
         self._call_ids = 0
-        self._refresh_ids = 0
+        self._closed = False
 
     def next_call_id(self) -> int:
         """A new ``call_id``."""
@@ -331,24 +357,41 @@ class _Dispatcher:
         return self._call_ids
 
     def next_refresh_id(self) -> int:
-        """A new ``refresh_id``: one counter for every token session of the client (a
-        User's and those of its Workspace clients), so a link names one refresh."""
-        self._refresh_ids += 1
-        return self._refresh_ids
+        """A new ``refresh_id``: one counter for every token session in the process, so
+        that a link names one refresh even for a hook that two clients share."""
+        return next(_REFRESH_IDS)
 
     def emit(self, event: Event) -> None:
         """Give ``event`` to every hook. Call it only ``if self.hooks``."""
-        for index, hook in enumerate(self.hooks):
+        # The context as the event found it, for async hooks' tasks: not as a hook before
+        # them left it (the OpenTelemetry hook attaches an attempt's span and suppresses
+        # HTTP instrumentation until the attempt ends: a task must not inherit that).
+        context = contextvars.copy_context()
+        ordered = self._reversed if isinstance(event, _ENDS) else self._in_order
+        for index, hook in ordered:
             try:
                 result = hook(event)
             except Exception:
                 self._failed_once(index, hook)
                 continue
             if inspect.isawaitable(result):
-                self._start(index, hook, result)
+                self._start(index, hook, result, context)
 
-    def _start(self, index: int, hook: EventHook, awaitable: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(awaitable)
+    def _start(
+        self,
+        index: int,
+        hook: EventHook,
+        awaitable: Awaitable[None],
+        context: contextvars.Context,
+    ) -> None:
+        if self._closed:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()
+            return
+        if inspect.iscoroutine(awaitable):
+            task = asyncio.get_running_loop().create_task(awaitable, context=context)
+        else:  # a future or another awaitable: it runs where it was made
+            task = asyncio.ensure_future(awaitable)
         self._tasks.add(task)
 
         def done(task: asyncio.Task[None]) -> None:
@@ -371,14 +414,21 @@ class _Dispatcher:
 
     async def aclose(self) -> None:
         """Wait up to ``close_timeout`` seconds (real time) for hook tasks still running,
-        then cancel them and wait for them to end."""
-        if not self._tasks:
+        then cancel them and wait (as long again) for them to end."""
+        self._closed = True
+        # Not the task of a hook that is closing the client: it cannot end before this.
+        tasks = self._tasks - {asyncio.current_task()}
+        if not tasks:
             return
-        _, pending = await asyncio.wait(set(self._tasks), timeout=self._close_timeout)
+        _, pending = await asyncio.wait(tasks, timeout=self._close_timeout)
         for task in pending:
             task.cancel()
         if pending:
-            await asyncio.wait(pending)
+            _, pending = await asyncio.wait(pending, timeout=self._close_timeout)
+        if pending:
+            logger.warning(
+                "%d event hook task(s) did not stop when cancelled; left running", len(pending)
+            )
 
 
 @attrs.define(slots=True, eq=False)

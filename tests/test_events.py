@@ -79,19 +79,16 @@ async def test_a_scripted_run_emits_every_event_kind_with_its_fields() -> None:
             assert started[0].path_template == CURRENT
             assert started[0].url == fake.url + CURRENT
             (refresh,) = record.of(ev.TokenRefreshStarted)
-            assert (refresh.refresh_id, refresh.credential, refresh.reason) == (
-                1,
-                "workspace",
-                "first",
-            )
+            base = refresh.refresh_id  # unique in the process: the others count from it
+            assert (refresh.credential, refresh.reason) == ("workspace", "first")
             (login,) = record.of(ev.RequestStarted, operation="workspace_login")
             assert login.call_id != call and login.path_template == LOGIN
             (obtained,) = record.of(ev.TokenObtained)
-            assert obtained.refresh_id == 1 and obtained.credential == "workspace"
+            assert obtained.refresh_id == base and obtained.credential == "workspace"
             assert obtained.expiry_source in ("expiration", "jwt-exp")
             assert obtained.lifetime == pytest.approx(100, abs=2)
             (attempt,) = record.of(ev.AttemptStarted, call_id=call)
-            assert attempt.attempt == 1 and attempt.waited_for_refresh == (1,)
+            assert attempt.attempt == 1 and attempt.waited_for_refresh == (base,)
             (ended,) = record.of(ev.AttemptEnded, call_id=call)
             assert (ended.status_code, ended.error_type, ended.attempt) == (200, None, 1)
             (end,) = record.of(ev.RequestEnded, call_id=call)
@@ -145,9 +142,9 @@ async def test_a_scripted_run_emits_every_event_kind_with_its_fields() -> None:
             manual.advance(101)
             await get_current_workspace.asyncio(client=client)
             (refresh,) = record.of(ev.TokenRefreshStarted)
-            assert (refresh.refresh_id, refresh.reason) == (2, "expired")
+            assert (refresh.refresh_id, refresh.reason) == (base + 1, "expired")
             (attempt,) = record.of(ev.AttemptStarted, operation="get_current_workspace")
-            assert attempt.waited_for_refresh == (2,)
+            assert attempt.waited_for_refresh == (base + 1,)
             record.clear()
 
             # ... or enters its refresh window: renewed in the background, nobody waits.
@@ -155,8 +152,8 @@ async def test_a_scripted_run_emits_every_event_kind_with_its_fields() -> None:
             await get_current_workspace.asyncio(client=client)
             await _timing.refreshes_done()
             (refresh,) = record.of(ev.TokenRefreshStarted)
-            assert (refresh.refresh_id, refresh.reason) == (3, "expiring")
-            assert record.of(ev.TokenObtained, refresh_id=3)
+            assert (refresh.refresh_id, refresh.reason) == (base + 2, "expiring")
+            assert record.of(ev.TokenObtained, refresh_id=base + 2)
             (attempt,) = record.of(ev.AttemptStarted, operation="get_current_workspace")
             assert attempt.waited_for_refresh == ()
             record.clear()
@@ -183,7 +180,7 @@ async def test_a_scripted_run_emits_every_event_kind_with_its_fields() -> None:
                 await get_current_workspace.asyncio(client=client)
             (failed,) = record.of(ev.TokenRefreshFailed)
             assert (failed.refresh_id, failed.credential, failed.error_type) == (
-                4,
+                base + 3,
                 "workspace",
                 "TokenRefreshError",
             )
