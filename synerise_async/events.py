@@ -344,7 +344,7 @@ class _Dispatcher:
             except Exception:
                 self._failed_once(index, hook)
                 continue
-            if inspect.isawaitable(result):
+            if result is not None and inspect.isawaitable(result):
                 self._start(index, hook, result)
 
     def _start(self, index: int, hook: EventHook, awaitable: Awaitable[None]) -> None:
