@@ -317,6 +317,7 @@ class _Dispatcher:
         self, hooks: Sequence[EventHook], *, close_timeout: float, now: Callable[[], float]
     ) -> None:
         self.hooks: tuple[EventHook, ...] = tuple(hooks)
+        self._numbered = tuple(enumerate(self.hooks))
         self._close_timeout = close_timeout
         #: The client clock's monotonic time: every event's ``at``.
         self.now = now
@@ -338,7 +339,7 @@ class _Dispatcher:
 
     def emit(self, event: Event) -> None:
         """Give ``event`` to every hook. Call it only ``if self.hooks``."""
-        for index, hook in enumerate(self.hooks):
+        for index, hook in self._numbered:
             try:
                 result = hook(event)
             except Exception:
