@@ -11,8 +11,9 @@ Policy:
   this run did not audit is refused: all of that Workspace's findings would show as
   resolved. A Workspace this run audited and the baseline does not hold is fine (a
   new Workspace, or one without workflows then): its findings are new.
-- Only the rules this run applied are compared: a baseline finding of a skipped rule
-  is neither resolved nor unchanged, it is left out.
+- Only the rules this run applied are compared: a finding of a skipped rule (in the
+  baseline, or in records resumed from a run with other rules) is neither new, resolved
+  nor unchanged, it is left out.
 """
 
 from __future__ import annotations
@@ -134,8 +135,8 @@ def compare(
     Args:
         current: this run's records or their findings' keys.
         baseline: from :func:`read_baseline`.
-        rules: the codes of the rules this run applied; baseline findings of other
-            codes are left out (default: all compared).
+        rules: the codes of the rules this run applied; findings of other codes, on
+            either side, are left out (default: all compared).
         workspaces: the Workspace keys this run audited, checked with
             :meth:`Baseline.check_scope` (default: not checked).
 
@@ -144,7 +145,7 @@ def compare(
     """
     if workspaces is not None:
         baseline.check_scope(workspaces)
-    now = _keys(current)
+    now = {k for k in _keys(current) if rules is None or k.rule in rules}
     then = {k for k in baseline.findings if rules is None or k.rule in rules}
     return BaselineComparison(
         new=frozenset(now - then),

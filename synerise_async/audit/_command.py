@@ -415,12 +415,17 @@ class _ListRules(argparse.Action):
 def _add_selection_flags(rules: argparse._ArgumentGroup) -> None:
     rules.add_argument(
         "--rules",
+        action="extend",
         type=_names,
         metavar="NAMES",
-        help="apply only these rules (comma-separated; see --list-rules)",
+        help="apply only these rules (comma-separated, or repeat the flag; see --list-rules)",
     )
     rules.add_argument(
-        "--skip-rules", type=_names, metavar="NAMES", help="do not apply these rules"
+        "--skip-rules",
+        action="extend",
+        type=_names,
+        metavar="NAMES",
+        help="do not apply these rules",
     )
     rules.add_argument(
         "--list-rules",
@@ -456,9 +461,15 @@ def _add_summary_flags(audit: argparse.ArgumentParser) -> None:
 
 def _selected_rules(args: argparse.Namespace) -> tuple[RuleInfo, ...]:
     try:
-        return select_rules(args.rules, args.skip_rules or ())
+        rules = select_rules(args.rules, args.skip_rules or ())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if not rules:  # an audit without rules would pass every --fail-on
+        raise UsageError(
+            "--rules and --skip-rules leave no rule to apply; the rules are "
+            + ", ".join(info.code for info in RULES)
+        )
+    return rules
 
 
 def _baseline(args: argparse.Namespace) -> Baseline | None:
@@ -518,19 +529,32 @@ class ReportSettings:
     html: Path
 
 
-def _html_path(path: Path) -> Path:
+def _output_path(label: str, path: Path) -> Path:
+    """``path``, checked before the audit runs: a file that can be made."""
     if path.is_dir():
-        raise UsageError(f"--html {path} is a directory")
+        raise UsageError(f"{label} {path} is a directory")
     if not path.parent.is_dir():
-        raise UsageError(f"--html {path}: no directory {path.parent}")
+        raise UsageError(f"{label} {path}: no directory {path.parent}")
     return path
+
+
+def _distinct(paths: list[tuple[str, Path | None]]) -> None:
+    """Refuse two of ``paths`` (label, path) that name one file: the later would replace it."""
+    seen: dict[Path, str] = {}
+    for label, path in paths:
+        if path is None:
+            continue
+        where = path.resolve()
+        if where in seen:
+            raise UsageError(f"{label} and {seen[where]} name the same file")
+        seen[where] = label
 
 
 def report_settings_from(args: argparse.Namespace) -> ReportSettings:
     """The settings of ``synerise-async report``, checked."""
     if not args.report.is_file():
         raise UsageError(f"{args.report}: no such report file")
-    html = _html_path(args.html)
+    html = _output_path("--html", args.html)
     if html.resolve() == args.report.resolve():
         raise UsageError("--html would replace the report it is made from")
     fmt = ReportFormat(args.format) if args.format else ReportFormat.for_path(args.report)
@@ -661,10 +685,12 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
             "all its records; resume a JSON Lines report instead"
         )
     rules = _selected_rules(args)
-    baseline = _baseline(args)
     step_summary = None
     if not args.no_step_summary and (named := env.get(_ENV_STEP_SUMMARY, "").strip()):
-        step_summary = Path(named)
+        step_summary = _output_path(f"${_ENV_STEP_SUMMARY}", Path(named))
+    for flag, path in (("--summary-json", args.summary_json), ("--summary-md", args.summary_md)):
+        if path is not None:
+            _output_path(flag, path)
     if to_stdout:
         if args.resume:
             raise UsageError("--resume needs a report file, not --out -")
@@ -681,9 +707,18 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
     if html is None and demo is not None and not to_stdout:
         html = out.with_suffix(".html")  # the demo shows its HTML report too
     if html is not None:
-        _html_path(html)
-        if not to_stdout and html.resolve() == out.resolve():
-            raise UsageError("--html and --out name the same file")
+        _output_path("--html", html)
+    outputs = [
+        ("--out", None if to_stdout else out),
+        ("--html", html),
+        ("--summary-json", args.summary_json),
+        ("--summary-md", args.summary_md),
+        (f"${_ENV_STEP_SUMMARY}", step_summary),
+    ]
+    _distinct(outputs)
+    # The baseline may be the report this run replaces (it is read first), no other output.
+    _distinct([*outputs[1:], ("--baseline", args.baseline)])
+    baseline = _baseline(args)
     include = Include.ALL
     if args.no_statistics:
         include &= ~Include.STATISTICS

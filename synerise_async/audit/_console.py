@@ -23,6 +23,7 @@ from .._http import ClientStats
 from ._baseline import BaselineComparison
 from ._models import AuditProgress, ListingFailure
 from ._summary import AuditSummary
+from ._writers import one_line
 
 __all__ = [
     "PlainProgress",
@@ -371,7 +372,11 @@ def render_summary(
         rich: force rich on or off; by default rich when ``stream`` is a terminal.
         comparison: new, resolved and unchanged findings against a baseline, if any.
     """
-    sections = _sections(summary, comparison)
+    # Names are user input: shown as text, one line each, no control character.
+    sections = [
+        attrs.evolve(s, rows=tuple(tuple(map(one_line, row)) for row in s.rows))
+        for s in _sections(summary, comparison)
+    ]
     footer = _footer(
         summary,
         report=report,
@@ -380,6 +385,7 @@ def render_summary(
         stats=stats,
         failures=list(failures),
     )
+    footer = [one_line(line) for line in footer]
     use_rich = stream.isatty() if rich is None else rich
     if use_rich and _render_rich(sections, footer, stream):
         return
@@ -408,6 +414,7 @@ def _render_rich(sections: list[_Section], footer: list[str], stream: TextIO) ->
     try:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
     except ImportError:
         return False
     console = Console(file=stream)
@@ -417,7 +424,7 @@ def _render_rich(sections: list[_Section], footer: list[str], stream: TextIO) ->
             numbers = ("workflows", "findings", "count", "new", "resolved")
             table.add_column(name, justify="right" if name in numbers else "left")
         for row in section.rows:
-            table.add_row(*row)
+            table.add_row(*map(Text, row))  # text, not rich markup
         console.print(table)
     for line in footer:
         console.print(line, markup=False, highlight=False)

@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, Final, Self, TypeVar
 import attrs
 
 from .._exceptions import SyneriseError
-from .._serde import dumps
+from .._serde import _structure_datetime, dumps
 from ..models.automation import (
     LastRunLogs,
     PipelineStages,
@@ -371,13 +371,18 @@ class ReportContents:
 
 
 def _lines(path: Path, partial: bool) -> Iterator[tuple[int, str]]:
-    # Only "\n" ends a line: the writer puts no other line break inside a record.
-    with open(path, encoding="utf-8", newline="\n") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.endswith("\n"):
+    # Only "\n" ends a line: the writer puts no other line break inside a record. Each
+    # line is decoded on its own: a kill may cut the last one inside a character.
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n"):
                 if partial:
                     return
                 raise ReportError(f"{path}:{number}: the last line is incomplete; repair it first")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ReportError(f"{path}:{number}: not UTF-8 text") from None
             yield number, line
 
 
@@ -389,7 +394,9 @@ def _severity(path: Path, number: int, value: str) -> Severity:
 
 
 def _moment(value: Any) -> dt.datetime | None:
-    return None if value in (None, "") else dt.datetime.fromisoformat(str(value))
+    # The SDK's one rule for times: aware, in UTC; without an offset, UTC (a report saved
+    # again by a spreadsheet may have lost them, and naive and aware times do not mix).
+    return None if value in (None, "") else _structure_datetime(str(value), dt.datetime)
 
 
 def _number(value: Any) -> int | None:

@@ -61,7 +61,7 @@ from ._writers import junit_xml, summary_markdown, summary_to_json
 if TYPE_CHECKING:
     from ..testing import FakeSynerise
 
-__all__ = ["command_logging", "run_audit", "run_report", "write_html"]
+__all__ = ["command_logging", "run_audit", "run_report", "write_whole"]
 
 
 #: The library loggers whose warnings and errors the command reports itself, once, at
@@ -187,11 +187,11 @@ def _demo_reproduction(demo: Demo, fake: FakeSynerise) -> str:
     return "\n".join(lines)
 
 
-def write_html(path: Path, page: str) -> None:
-    """Write ``page`` to ``path`` whole or not at all (a temporary file, then a rename)."""
+def write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (a temporary file, then a rename)."""
     temporary = path.with_name(f".{path.name}.tmp")
     try:
-        temporary.write_text(page, encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -203,7 +203,7 @@ def run_report(settings: ReportSettings, *, stderr: TextIO) -> int:
     last line, left by a killed run, is skipped rather than repaired)."""
     try:
         contents = read_report(settings.report, settings.format, records=True, partial=True)
-        write_html(settings.html, render_html(contents.records, summary=contents.summary))
+        write_whole(settings.html, render_html(contents.records, summary=contents.summary))
     except ReportError as exc:
         stderr.write(f"synerise-async report: {exc}\n")
         return EXIT_USAGE
@@ -322,7 +322,6 @@ class _AuditCommand:
         overview = self.overview = self._overview()
         if s.junit:
             self._write_junit(overview)
-        self._write_summaries(overview)
         if overview.exit_code == EXIT_INCOMPLETE:
             return _Outcome(EXIT_INCOMPLETE, "the audit is incomplete; run again with --resume")
         if overview.exit_code == EXIT_FINDINGS:
@@ -368,20 +367,40 @@ class _AuditCommand:
         else:
             self.settings.out.write_bytes(data)
 
-    def _write_summaries(self, overview: AuditOverview) -> None:
-        """Write the summary JSON and Markdown asked for (and append the Markdown to
-        ``$GITHUB_STEP_SUMMARY``)."""
+    def _write_summaries(self, outcome: _Outcome) -> _Outcome:
+        """Write the Markdown summary asked for (and append it to ``$GITHUB_STEP_SUMMARY``),
+        then the summary JSON, last: each states the exit code, so they are written only
+        when it is the one the command exits with, and an earlier run's summary JSON is
+        removed when there is none of this one (a failure to write one is exit code 2)."""
         s = self.settings
-        if s.summary_json is not None:
-            text = json.dumps(summary_to_json(overview), indent=2, ensure_ascii=False)
-            s.summary_json.write_text(text + "\n", encoding="utf-8")
-        if s.summary_md is not None or s.step_summary is not None:
-            markdown = summary_markdown(overview)
-            if s.summary_md is not None:
-                s.summary_md.write_text(markdown, encoding="utf-8")
-            if s.step_summary is not None:
-                with open(s.step_summary, "a", encoding="utf-8") as handle:
-                    handle.write(markdown)
+        overview = self.overview
+        if overview is None or overview.exit_code != outcome.code:
+            self._remove_summary_json()
+            return outcome
+        try:
+            if s.summary_md is not None or s.step_summary is not None:
+                markdown = summary_markdown(overview)
+                if s.summary_md is not None:
+                    write_whole(s.summary_md, markdown)
+                if s.step_summary is not None:
+                    with open(s.step_summary, "a", encoding="utf-8") as handle:
+                        handle.write(markdown)
+            if s.summary_json is not None:
+                text = json.dumps(summary_to_json(overview), indent=2, ensure_ascii=False)
+                write_whole(s.summary_json, text + "\n")
+        except OSError as exc:
+            self._remove_summary_json()
+            return _Outcome(
+                EXIT_USAGE,
+                f"could not write a summary: {exc.strerror or exc}: {exc.filename or '?'}",
+            )
+        return outcome
+
+    def _remove_summary_json(self) -> None:
+        if self.settings.summary_json is not None:
+            # Best effort: the exit code says the run failed even if it stays.
+            with contextlib.suppress(OSError):
+                self.settings.summary_json.unlink(missing_ok=True)
 
     def _writer(self) -> ReportWriter:
         s = self.settings
@@ -405,7 +424,7 @@ class _AuditCommand:
             duration=time.monotonic() - self.started,
         )
         try:
-            write_html(s.html, page)
+            write_whole(s.html, page)
         except OSError as exc:
             message = f"could not write the HTML report: {exc.strerror or exc}: {s.html}"
             if outcome.code in (EXIT_OK, EXIT_FINDINGS):
@@ -421,6 +440,7 @@ class _AuditCommand:
         s = self.settings
         if ran and s.html is not None:
             outcome = self._write_html(outcome)
+        outcome = self._write_summaries(outcome)
         if ran and s.show_summary:
             render_summary(
                 self.summary,

@@ -126,13 +126,25 @@ def summary_to_json(overview: AuditOverview) -> dict[str, Any]:
 
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _MARKDOWN: Final = re.compile(r"([\\`*_\[\]|~])")
+_PLAIN_CODE: Final = re.compile(r"[\w.:-]+")
+
+
+def one_line(text: str) -> str:
+    """``text`` (user input) as one line without control characters (for a table cell,
+    or a terminal: no escape sequence gets through)."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def markdown_text(text: str) -> str:
-    """``text`` (user input) safe in a Markdown table cell: one line, HTML escaped, the
-    characters Markdown acts on backslash-escaped."""
-    one_line = " ".join(_CONTROL.sub(" ", text).split())
-    return _MARKDOWN.sub(r"\\\1", html.escape(one_line, quote=False))
+    """``text`` (user input) safe in a Markdown table cell: :func:`one_line`, HTML
+    escaped, the characters Markdown acts on backslash-escaped."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(one_line(text), quote=False))
+
+
+def _code(code: str) -> str:
+    # A rule's code as code, unless it holds what a code span cannot (custom rules'
+    # codes are user input too).
+    return f"`{code}`" if _PLAIN_CODE.fullmatch(code) else markdown_text(code)
 
 
 def _table(header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> list[str]:
@@ -191,7 +203,7 @@ def summary_markdown(overview: AuditOverview) -> str:
     lines += _table(
         header,
         (
-            (f"`{r['rule']}`", r["severity"], str(r["count"]))
+            (_code(r["rule"]), r["severity"], str(r["count"]))
             + ((str(r["new"]),) if comparison is not None else ())
             for r in rules
         ),
