@@ -7,6 +7,9 @@ Example::
     async with FakeSynerise(seed=1) as fake:
         ...  # point a client at fake.url, log in with fake.workspace.api_key
 
+The first seeded workflow of the first Workspace is named :data:`HOSTILE_NAME`
+(``<script>alert(1)</script>``), so a test can check that whatever shows names escapes them.
+
 Run it standalone with ``python -m synerise_async.testing --port 8080``.
 """
 
@@ -21,10 +24,12 @@ from ._models import (
     WorkspaceSpec,
 )
 from ._server import FakeSynerise
+from ._workflows import HOSTILE_NAME
 
 __all__ = [
     "FakeSynerise",
     "Faults",
+    "HOSTILE_NAME",
     "IssuedToken",
     "ManualClock",
     "RecordedRequest",

@@ -21,8 +21,7 @@ from test_command import (
 )
 
 from synerise_async import cli
-from synerise_async.testing import FakeSynerise
-from synerise_async.testing._workflows import HOSTILE_NAME
+from synerise_async.testing import HOSTILE_NAME, FakeSynerise
 
 ESCAPED_HOSTILE = "&lt;script&gt;alert(1)&lt;/script&gt;"
 

@@ -27,8 +27,7 @@ from synerise_async.audit import (
 )
 from synerise_async.audit._html import CSP
 from synerise_async.models import Tag, Workflow, WorkflowStatistics, WorkflowStatus
-from synerise_async.testing import FakeSynerise
-from synerise_async.testing._workflows import HOSTILE_NAME
+from synerise_async.testing import HOSTILE_NAME, FakeSynerise
 
 NOW = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
 #: Markup that would run, or fetch, if it reached the page unescaped.

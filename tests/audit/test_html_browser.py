@@ -30,7 +30,7 @@ import pytest
 from test_command import demo
 
 from synerise_async import cli
-from synerise_async.testing._workflows import HOSTILE_NAME
+from synerise_async.testing import HOSTILE_NAME
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPOSITORY = Path(cli.__file__).resolve().parents[1]
