@@ -516,7 +516,8 @@ class Pipeline:
         """``_send_with_retries`` between a ``RequestStarted`` and a ``RequestEnded``
         (cancelled: ``error_type="CancelledError"``); an attempt cut off by the error
         gets its ``AttemptEnded`` first."""
-        _, info = self._url(request)
+        prepared = self._url(request)
+        info = prepared[1]
         template = path_template(request.path)
         call = _Call(
             events.next_call_id(),
@@ -539,7 +540,7 @@ class Pipeline:
         outer = _CURRENT_CALL.set(call)
         error: BaseException | None = None
         try:
-            return await self._send_with_retries(request, call)
+            return await self._send_with_retries(request, call, prepared)
         except BaseException as exc:
             error = exc
             raise
@@ -650,8 +651,14 @@ class Pipeline:
             return Authorization(f"Bearer {request.token}")
         return self.authorizer
 
-    async def _send_with_retries(self, request: Request, call: _Call | None) -> RawResponse:
-        url, info = self._url(request)
+    async def _send_with_retries(
+        self,
+        request: Request,
+        call: _Call | None,
+        prepared: tuple[URL, RequestInfo] | None = None,
+    ) -> RawResponse:
+        # ``prepared``: the URL ``_send_observed`` built already for its events.
+        url, info = self._url(request) if prepared is None else prepared
         headers = self._headers
         body: bytes | None = None
         if request.json is not UNSET:
@@ -903,7 +910,9 @@ class Pipeline:
         assert self._events is not None
         call.attempt = attempt
         call.attempt_started = now = self._events.now()
-        waited, call.waited_for_refresh = tuple(call.waited_for_refresh), []
+        waited: tuple[int, ...] = ()
+        if call.waited_for_refresh:
+            waited, call.waited_for_refresh = tuple(call.waited_for_refresh), []
         self._events.emit(
             AttemptStarted(
                 at=now,
@@ -1039,15 +1048,29 @@ def _tls_failure(error: OSError) -> str:
 _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 
 
+#: ``key=value`` by ``(key, value)``: most calls repeat their query's parts (a time
+#: period, a page size). Emptied when full, so it stays small whatever is sent.
+_QUERY_PARTS: dict[tuple[str, str], str] = {}
+_QUERY_PARTS_MAX = 1024
+
+
 def _query(params: Mapping[str, str]) -> str:
     """``urlencode(params)``, without its per-character quoting for the common case of
-    parts that need none (page numbers, enum values, UUIDs)."""
-    return "&".join(
-        f"{key}={value}"
-        if _UNQUOTED(key) and _UNQUOTED(value)
-        else f"{quote_plus(key)}={quote_plus(value)}"
-        for key, value in params.items()
-    )
+    parts that need none (page numbers, enum values, UUIDs), each part encoded once."""
+    parts = []
+    for item in params.items():
+        part = _QUERY_PARTS.get(item)
+        if part is None:
+            key, value = item
+            if _UNQUOTED(key) and _UNQUOTED(value):
+                part = f"{key}={value}"
+            else:
+                part = f"{quote_plus(key)}={quote_plus(value)}"
+            if len(_QUERY_PARTS) >= _QUERY_PARTS_MAX:
+                _QUERY_PARTS.clear()
+            _QUERY_PARTS[item] = part
+        parts.append(part)
+    return "&".join(parts)
 
 
 def _connection_failure(

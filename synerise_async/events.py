@@ -366,15 +366,16 @@ class _Dispatcher:
         # The context as the event found it, for async hooks' tasks: not as a hook before
         # them left it (the OpenTelemetry hook attaches an attempt's span and suppresses
         # HTTP instrumentation until the attempt ends: a task must not inherit that).
-        context = contextvars.copy_context()
+        # With one hook nothing ran before it: the copy is made only if it is needed.
         ordered = self._reversed if isinstance(event, _ENDS) else self._in_order
+        context = contextvars.copy_context() if len(ordered) > 1 else None
         for index, hook in ordered:
             try:
                 result = hook(event)
             except Exception:
                 self._failed_once(index, hook)
                 continue
-            if inspect.isawaitable(result):
+            if result is not None and inspect.isawaitable(result):
                 self._start(index, hook, result, context)
 
     def _start(
@@ -382,13 +383,14 @@ class _Dispatcher:
         index: int,
         hook: EventHook,
         awaitable: Awaitable[None],
-        context: contextvars.Context,
+        context: contextvars.Context | None,
     ) -> None:
         if self._closed:
             if inspect.iscoroutine(awaitable):
                 awaitable.close()
             return
         if inspect.iscoroutine(awaitable):
+            # ``context=None``: a copy of the current one (with one hook, the same thing).
             task = asyncio.get_running_loop().create_task(awaitable, context=context)
         else:  # a future or another awaitable: it runs where it was made
             task = asyncio.ensure_future(awaitable)

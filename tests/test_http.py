@@ -27,6 +27,7 @@ from synerise_async import (
     ResponseValidationError,
     SyneriseClient,
     WorkspaceAuth,
+    _http,
 )
 from synerise_async._http import _query, parse_retry_after
 from synerise_async.api.automation import list_workflows, stop_workflow
@@ -299,6 +300,15 @@ async def test_attempts_and_retries_are_logged_without_secrets(
 def test_the_query_is_exactly_urlencode(params: dict[str, str]) -> None:
     # The pipeline's own query string (it skips quoting parts that need none).
     assert _query(params) == urlencode(params)
+
+
+def test_the_query_parts_cache_stays_bounded_and_exact() -> None:
+    # Each part is encoded once and kept; the cache is emptied when full, never grows past it.
+    for page in range(3 * _http._QUERY_PARTS_MAX):
+        params = {"page": str(page), "limit": "100", "q": f"a b&{page}"}
+        assert _query(params) == urlencode(params)
+        assert len(_http._QUERY_PARTS) <= _http._QUERY_PARTS_MAX
+    assert _query({"page": "7", "limit": "100"}) == "page=7&limit=100"
 
 
 async def test_query_values_that_need_quoting_reach_the_server_intact(fake: FakeSynerise) -> None:

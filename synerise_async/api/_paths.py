@@ -140,8 +140,11 @@ def required_permission(path: str) -> RequiredPermission | None:
 _TEMPLATES: Final = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)
 )
-_TEMPLATE_PATTERNS: Final = tuple(
-    (_pattern(template), template) for template in sorted(_TEMPLATES) if "{" in template
+_WITH_PARAMETERS: Final = tuple(template for template in sorted(_TEMPLATES) if "{" in template)
+#: One alternation of every template with parameters, a group each: one ``fullmatch``
+#: names the template (its group's index) instead of one match per template.
+_ANY_TEMPLATE: Final = re.compile(
+    "|".join(f"({_pattern(template).pattern})" for template in _WITH_PARAMETERS)
 )
 
 
@@ -151,7 +154,7 @@ def path_template(path: str) -> str:
     of them (a bare ``client.send`` to a path the SDK does not cover)."""
     if path in _TEMPLATES:
         return path
-    for pattern, template in _TEMPLATE_PATTERNS:
-        if pattern.fullmatch(path):
-            return template
-    return path
+    match = _ANY_TEMPLATE.fullmatch(path)
+    if match is None or match.lastindex is None:
+        return path
+    return _WITH_PARAMETERS[match.lastindex - 1]

@@ -11,10 +11,13 @@ import asyncio
 import importlib
 import inspect
 import pkgutil
+import re
 from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import synerise_async.api
 from synerise_async import Request
@@ -176,3 +179,23 @@ def test_each_operation_names_itself_and_its_path_template(fake: FakeSynerise, n
     request = _request(name, fake)
     assert request.operation == name.rsplit(".", 1)[1]
     assert paths.path_template(request.path) == _template(request)
+
+
+_SEGMENT = st.text(st.characters(blacklist_characters="/"), min_size=1, max_size=12)
+
+
+@given(st.sampled_from(sorted(SDK_TEMPLATES.values())), st.lists(_SEGMENT, min_size=2, max_size=2))
+def test_path_template_names_the_one_template_a_path_fills(
+    template: str, values: list[str]
+) -> None:
+    """``path_template`` (one regex alternation) agrees with the plain reading: the path
+    of a template with any one-segment values names that template, and a path that no
+    template fills names itself."""
+    path = template
+    for value in values:
+        path = re.sub(r"\{[a-z_]+\}", lambda _, value=value: value, path, count=1)
+    filling = [t for t in SDK_TEMPLATES.values() if t == path or _fills(t, path)]
+    expected = path if path in SDK_TEMPLATES.values() else (filling[0] if filling else path)
+    assert len(set(filling)) <= 1 or path in SDK_TEMPLATES.values()
+    assert paths.path_template(path) == expected
+    assert paths.path_template(path + "/more") == (path + "/more")
