@@ -73,6 +73,7 @@ from ._models import (
 from ._overview import AuditOverview, overview
 from ._report import (
     CSV_FIELDS,
+    CSV_NUMBERS,
     REPORT_SCHEMA_VERSION,
     ReportContents,
     ReportError,
@@ -109,6 +110,7 @@ from ._writers import (
 
 __all__ = [
     "CSV_FIELDS",
+    "CSV_NUMBERS",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_FAILED_RECORDS",
     "DEFAULT_HTML_ROWS",

@@ -265,7 +265,7 @@ def _sections(
         _Section(
             title="Workflows by Workspace",
             header=("Workspace", "workflows"),
-            rows=counted(sorted(summary.by_workspace.items())),
+            rows=counted((label, n) for _, label, n in summary.workspace_counts()),
         ),
         _Section(
             title="Findings by severity",

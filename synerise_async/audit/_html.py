@@ -11,6 +11,8 @@ Policy:
 - Every value goes through :func:`_e` (``html.escape``), in text, attributes and SVG
   alike: workflow names and descriptions are user input. Nothing links anywhere: no
   guessed URLs into the Synerise app.
+- Two Workspaces may share a name: the chart's rows and the Workspace filter go by
+  key, and show the name with the key beside it where two share one.
 - Plain, labelled charts in the Okabe-Ito colour-blind-safe palette, with the numbers
   beside or on the bars, so that no reading depends on colour alone.
 - Records carry no credential, and nothing else goes in.
@@ -29,7 +31,7 @@ from typing import Final
 from ..models.automation import WorkflowStatus
 from ._baseline import BaselineComparison
 from ._models import Finding, Severity, WorkflowAudit
-from ._summary import AuditSummary, summarize
+from ._summary import AuditSummary, labels_of, summarize
 
 __all__ = ["DEFAULT_HTML_ROWS", "render_html"]
 
@@ -224,16 +226,19 @@ def _figure(caption: str, content: str) -> str:
     return f"<figure><figcaption>{_e(caption)}</figcaption>{content}</figure>"
 
 
-def _status_chart(records: Sequence[WorkflowAudit]) -> str:
+def _status_chart(records: Sequence[WorkflowAudit], labels: dict[str, str]) -> str:
     per: dict[str, Counter[str]] = {}
     for record in records:
         status = record.workflow.status
-        per.setdefault(str(record.workspace), Counter())[
+        per.setdefault(record.workspace.key, Counter())[
             status.value if status is not None else "unknown"
         ] += 1
     order = [s for s in _STATUS_COLOURS if any(s in c for c in per.values())]
     order += sorted({s for c in per.values() for s in c} - set(order))
-    rows = [(name, [(s, counts[s]) for s in order]) for name, counts in sorted(per.items())]
+    rows = [
+        (labels[key], [(s, per[key][s]) for s in order])
+        for key in sorted(per, key=lambda key: (labels[key], key))
+    ]
     return _stacked_bars("Workflows by status, per Workspace", rows, _STATUS_COLOURS)
 
 
@@ -336,8 +341,10 @@ def _resolved(comparison: BaselineComparison | None) -> str:
     )
 
 
-def _scope(records: Sequence[WorkflowAudit], generated_at: dt.datetime) -> str:
-    workspaces = sorted({str(r.workspace) for r in records})
+def _scope(
+    records: Sequence[WorkflowAudit], labels: dict[str, str], generated_at: dt.datetime
+) -> str:
+    workspaces = sorted(labels.values())
     periods = sorted({r.time_period.value for r in records})
     moments = [r.audited_at for r in records]
     parts = [
@@ -352,13 +359,17 @@ def _scope(records: Sequence[WorkflowAudit], generated_at: dt.datetime) -> str:
 
 
 def _table(
-    records: Sequence[WorkflowAudit], comparison: BaselineComparison | None, max_rows: int | None
+    records: Sequence[WorkflowAudit],
+    labels: dict[str, str],
+    comparison: BaselineComparison | None,
+    max_rows: int | None,
 ) -> str:
     rows: list[tuple[WorkflowAudit, Finding]] = [(r, f) for r in records for f in r.findings]
     rows.sort(
         key=lambda rf: (
             -rf[1].severity.rank,
-            str(rf[0].workspace),
+            labels[rf[0].workspace.key],
+            rf[0].workspace.key,
             rf[0].workflow.name or "",
             rf[0].workflow.diagram_id,
             rf[1].code,
@@ -367,10 +378,11 @@ def _table(
     total = len(rows)
     if max_rows is not None:
         del rows[max_rows:]
-    workspaces = sorted({str(r.workspace) for r, _ in rows})
+    # The Workspace filter goes by key: two Workspaces may share a name.
+    workspaces = sorted({r.workspace.key for r, _ in rows}, key=lambda key: (labels[key], key))
     codes = sorted({f.code for _, f in rows})
     levels = sorted(Severity, reverse=True)
-    w_index = {name: i for i, name in enumerate(workspaces)}
+    w_index = {key: i for i, key in enumerate(workspaces)}
     c_index = {code: i for i, code in enumerate(codes)}
 
     def select(label: str, options: Sequence[str]) -> str:
@@ -379,7 +391,7 @@ def _table(
 
     form = (
         '<form id="filters" hidden>'
-        + select("Workspace", workspaces)
+        + select("Workspace", [labels[key] for key in workspaces])
         + select("Rule", codes)
         + select("Severity", [s.value for s in levels])
         + ' <output id="shown"></output></form>'
@@ -391,8 +403,8 @@ def _table(
         new = comparison is not None and comparison.is_new(record, finding)
         marker = '<span class="new">new</span>' if new else ""
         body.append(
-            f'<tr data-w="{w_index[str(record.workspace)]}" data-r="{c_index[finding.code]}" '
-            f'data-s="{levels.index(finding.severity)}"><td>{_e(record.workspace)}</td>'
+            f'<tr data-w="{w_index[record.workspace.key]}" data-r="{c_index[finding.code]}" '
+            f'data-s="{levels.index(finding.severity)}"><td>{_e(labels[record.workspace.key])}</td>'
             f"<td>{_e(record.workflow.name or '(no name)')}<br>"
             f"<code>{_e(record.workflow.diagram_id)}</code></td>"
             f"<td>{_e(finding.code)}{marker}</td>"
@@ -446,9 +458,10 @@ def render_html(
     if summary is None:
         summary = summarize(records)
     made = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    labels = labels_of(records)
     charts = "".join(
         (
-            _status_chart(records),
+            _status_chart(records, labels),
             _findings_chart(records),
             _age_chart(records),
             _started_chart(records),
@@ -461,9 +474,9 @@ def render_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{_e(title)}</h1>{_scope(records, made)}"
+        f"<h1>{_e(title)}</h1>{_scope(records, labels, made)}"
         f"{_glance(summary, comparison, duration)}{_resolved(comparison)}"
         f'<h2>Charts</h2><div class="charts">{charts}</div>'
-        f"<h2>Findings</h2>{_table(records, comparison, max_rows)}"
+        f"<h2>Findings</h2>{_table(records, labels, comparison, max_rows)}"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )

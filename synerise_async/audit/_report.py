@@ -12,6 +12,14 @@ Policy:
   resumed or interrupted run).
 - A line that is complete but not a record is an error (:class:`ReportError`): the
   file is not one of ours, or was edited, and appending to it would make it worse.
+- CSV injection (OWASP): names, tags, descriptions and messages are user input, and a
+  spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+  carriage return as a formula. Every CSV cell but the numbers (:data:`CSV_NUMBERS`)
+  that starts so, after any number of ``'``, is written with one more ``'`` before it
+  (a spreadsheet shows it as text, without the quote); the reader takes exactly one
+  ``'`` off a cell of ``'`` s followed by one of those characters, so every value reads
+  back as it was (``'=x`` is written ``''=x``). A CSV report written before this rule
+  reads a value that started with ``'=`` (and the like) one quote short.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import enum
 import io
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -48,6 +57,7 @@ from ._summary import AuditSummary
 
 __all__ = [
     "CSV_FIELDS",
+    "CSV_NUMBERS",
     "REPORT_SCHEMA_VERSION",
     "ReportContents",
     "ReportError",
@@ -88,6 +98,31 @@ CSV_FIELDS: Final = (
     "error_message",
     "audited_at",
 )
+
+#: The CSV columns that hold numbers (or nothing): never guarded against formulas, since
+#: a spreadsheet should read ``-1`` as a number (see the policy).
+CSV_NUMBERS: Final = frozenset(
+    {
+        "workspace_id",
+        "started",
+        "finished",
+        "in_progress",
+        "last_run_failed_records",
+        "error_status_code",
+    }
+)
+#: A cell a spreadsheet would run as a formula, behind any quotes (written with one more).
+_FORMULA: Final = re.compile(r"'*[=+\-@\t\r]")
+#: A cell so guarded (read with one quote less).
+_GUARDED: Final = re.compile(r"'+[=+\-@\t\r]")
+
+
+def _guard(text: str) -> str:
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def _unguard(text: str) -> str:
+    return text[1:] if _GUARDED.match(text) else text
 
 
 #: The version of the JSON Lines record layout, in each record's ``schemaVersion``.
@@ -189,7 +224,8 @@ def _cell(value: Any) -> str:
 
 
 def record_to_csv_row(record: WorkflowAudit) -> dict[str, str]:
-    """The CSV row of one record, keyed by :data:`CSV_FIELDS`."""
+    """The CSV row of one record, keyed by :data:`CSV_FIELDS`: each value one line,
+    and a text cell a spreadsheet would run as a formula quoted (see the policy)."""
     data = record_to_json(record)
     stats = data["statistics"] or {}
     run = data["lastRun"] or {}
@@ -223,7 +259,10 @@ def record_to_csv_row(record: WorkflowAudit) -> dict[str, str]:
         "error_message": error.get("message"),
         "audited_at": data["auditedAt"],
     }
-    return {name: _cell(row[name]) for name in CSV_FIELDS}
+    return {
+        name: _cell(row[name]) if name in CSV_NUMBERS else _guard(_cell(row[name]))
+        for name in CSV_FIELDS
+    }
 
 
 def _csv_line(values: list[str]) -> str:
@@ -586,7 +625,10 @@ def _read_csv(
         values = next(csv.reader([line]))
         if len(values) != len(CSV_FIELDS):
             raise ReportError(f"{path}:{number}: expected {len(CSV_FIELDS)} columns")
-        row = dict(zip(CSV_FIELDS, values, strict=True))
+        row = {
+            name: value if name in CSV_NUMBERS else _unguard(value)
+            for name, value in zip(CSV_FIELDS, values, strict=True)
+        }
         ref = WorkspaceRef(
             guid=row["workspace_guid"] or None,
             id=row["workspace_id"] or None,

@@ -7,6 +7,8 @@ Policy:
 - Workspace and workflow names are user input: the Markdown escapes them (``|``, line
   breaks, HTML), the XML escapes them and replaces the characters XML 1.0 cannot hold
   (control characters) with U+FFFD.
+- Two Workspaces may share a name: they are counted by key and shown by name, with the
+  key beside it where two share one (:meth:`AuditSummary.workspace_labels`).
 - JUnit: each workflow a test case (classname the Workspace, name the workflow's name and
   id). Its failure lists exactly the findings that fail the run (:attr:`AuditOverview.gating`:
   at or above ``--fail-on``, only new ones when a baseline was given); without
@@ -28,6 +30,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ._models import Finding, FindingKey, Severity, WorkflowAudit
 from ._overview import AuditOverview
+from ._summary import labels_of
 
 __all__ = [
     "SUMMARY_SCHEMA_VERSION",
@@ -39,7 +42,9 @@ __all__ = [
 
 #: The version of the summary JSON's layout (its ``schema_version``); raised when a field
 #: changes meaning or goes away, not when one is added.
-SUMMARY_SCHEMA_VERSION: Final = 1
+#: Version 2: ``by_workspace`` is a list of Workspaces by key (version 1 counted them by
+#: name, so two Workspaces of one name were one).
+SUMMARY_SCHEMA_VERSION: Final = 2
 
 _SCHEMA_FILE: Final = "summary.schema.json"
 
@@ -104,7 +109,10 @@ def summary_to_json(overview: AuditOverview) -> dict[str, Any]:
         },
         "workflows": summary.workflows,
         "by_status": dict(sorted(summary.by_status.items())),
-        "by_workspace": dict(sorted(summary.by_workspace.items())),
+        "by_workspace": [
+            {"key": key, "name": summary.workspaces.get(key, key), "label": label, "workflows": n}
+            for key, label, n in summary.workspace_counts()
+        ],
         "findings": {
             "total": sum(summary.findings_by_severity.values()),
             "by_severity": {s.value: summary.findings_by_severity[s] for s in Severity},
@@ -211,7 +219,7 @@ def summary_markdown(overview: AuditOverview) -> str:
     lines.append("")
     lines += _table(
         ("Workspace", "Workflows"),
-        ((markdown_text(name), str(n)) for name, n in sorted(summary.by_workspace.items())),
+        ((markdown_text(label), str(n)) for _, label, n in summary.workspace_counts()),
     )
     return "\n".join(lines) + "\n"
 
@@ -247,11 +255,13 @@ def junit_xml(records: Iterable[WorkflowAudit], overview: AuditOverview) -> byte
         records: the records (all of the run).
         overview: the run's overview (its ``fail_on`` and baseline comparison).
     """
+    records = list(records)
+    labels = labels_of(records)
     gating = set(overview.gating)
     suites: dict[str, tuple[str, list[str]]] = {}
     failed: Counter[str] = Counter()
     for record in records:
-        workspace = str(record.workspace)
+        workspace = labels[record.workspace.key]
         _, cases = suites.setdefault(record.workspace.key, (workspace, []))
         wf = record.workflow
         name = f"{wf.name or '(no name)'} ({wf.diagram_id})"

@@ -144,7 +144,9 @@ def check_every_renderer(name: str, workspace: str, message: str, tmp: Path) -> 
 
     data = summary_to_json(view)
     jsonschema.validate(json.loads(json.dumps(data)), summary_schema())
-    assert data["by_workspace"] == {workspace: 1}
+    assert data["by_workspace"] == [
+        {"key": "guid-1", "name": workspace, "label": workspace, "workflows": 1}
+    ]
     assert data["exit_code"] == 1
 
     markdown = summary_markdown(view)

@@ -90,7 +90,8 @@ def test_write_then_read_back(tmp_path: Path, fmt: ReportFormat) -> None:
     summary = contents.summary
     assert summary.workflows == 2
     assert summary.by_status == {"Active": 2}
-    assert summary.by_workspace == {"Acme": 2}
+    assert summary.by_workspace == {"11111111-0000-4000-8000-000000000000": 2}
+    assert summary.workspace_labels() == {"11111111-0000-4000-8000-000000000000": "Acme"}
     assert summary.findings_by_code == {"last-run-failed": 1, "no-tags": 1}
     assert summary.findings_by_severity == {Severity.ERROR: 1, Severity.INFO: 1}
     assert (summary.errors, summary.errors_by_kind) == (1, {"not_found": 1})

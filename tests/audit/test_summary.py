@@ -47,7 +47,8 @@ def test_summary_counts_statuses_findings_and_errors() -> None:
     summary = summarize(records)
     assert summary.workflows == 5
     assert summary.by_status == {"Active": 2, "Stopped": 1, "Paused": 1, "unknown": 1}
-    assert summary.by_workspace == {"A": 4, "B": 1}
+    assert summary.by_workspace == {"guid-A": 4, "guid-B": 1}
+    assert summary.workspace_labels() == {"guid-A": "A", "guid-B": "B"}
     assert summary.findings_by_code == {"active-idle": 1, "no-tags": 2, "stopped": 1}
     assert summary.findings_by_severity == {Severity.WARNING: 1, Severity.INFO: 3}
     assert summary.severity_of_code["active-idle"] is Severity.WARNING

@@ -77,7 +77,10 @@ def test_the_summary_json_of_the_command_validates(
     assert data["schema_version"] == SUMMARY_SCHEMA_VERSION
     assert data["exit_code"] == cli.EXIT_FINDINGS
     assert data["workflows"] == 90
-    assert sum(data["by_workspace"].values()) == 90
+    assert sum(w["workflows"] for w in data["by_workspace"]) == 90
+    assert {w["key"] for w in data["by_workspace"]} == {
+        w["key"] for w in data["scope"]["workspaces"]
+    }
     assert len(data["scope"]["workspaces"]) == 3
     assert data["fail_on"] == "error"
     assert data["baseline"] is None
