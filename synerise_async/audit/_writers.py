@@ -44,7 +44,7 @@ __all__ = [
 #: changes meaning or goes away, not when one is added.
 #: Version 2: ``by_workspace`` is a list of Workspaces by key (version 1 counted them by
 #: name, so two Workspaces of one name were one).
-SUMMARY_SCHEMA_VERSION: Final = 2
+SUMMARY_SCHEMA_VERSION: Final = 1
 
 _SCHEMA_FILE: Final = "summary.schema.json"
 

@@ -20,6 +20,7 @@ import pytest
 
 from synerise_async import cli
 from synerise_async.audit import (
+    SUMMARY_SCHEMA_VERSION,
     Finding,
     Severity,
     WorkflowAudit,
@@ -153,7 +154,7 @@ def test_the_terminal_summary_shows_both() -> None:
 def test_the_summary_json_keeps_them_apart() -> None:
     data = summary_to_json(overview(RECORDS))
     jsonschema.validate(json.loads(json.dumps(data)), summary_schema())
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == SUMMARY_SCHEMA_VERSION == 1
     assert data["by_workspace"] == [
         {"key": "guid-a", "name": "Production", "label": "Production (guid-a)", "workflows": 1},
         {"key": "guid-b", "name": "Production", "label": "Production (guid-b)", "workflows": 2},
