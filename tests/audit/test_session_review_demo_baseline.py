@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from test_command import demo
 
 from synerise_async import cli
+from synerise_async.audit import summary_schema
 
 
 @pytest.mark.parametrize("name", ["report.jsonl", "report.csv"])
@@ -49,6 +51,7 @@ def test_a_second_demo_run_against_the_first_reports_nothing_new(
     assert cli.main([*outputs(second), "--baseline", str(first / name)]) == cli.EXIT_OK
     out, _ = capsys.readouterr()
     data = json.loads((second / "summary.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, summary_schema())
     assert data["exit_code"] == cli.EXIT_OK
     assert (data["baseline"]["new"], data["baseline"]["resolved"]) == (0, 0)
     assert data["baseline"]["unchanged"] == total
