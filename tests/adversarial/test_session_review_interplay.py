@@ -162,3 +162,35 @@ async def test_a_total_timeout_on_the_audits_client_is_a_fetch_failure_not_a_cra
             record.error
         )
         assert FETCH_FAILED in {f.code for f in record.findings}
+
+
+async def test_an_audit_stopped_midway_through_a_view_ends_every_span() -> None:
+    from opentelemetry import context as otel_context
+
+    exporter = InMemorySpanExporter()
+    counting = Counting(exporter)
+    provider = TracerProvider()
+    provider.add_span_processor(counting)
+    config = ClientConfig(event_hooks=[OpenTelemetryHook(tracer_provider=provider)])
+    before = otel_context.get_current()
+    try:
+        async with FakeSynerise(
+            seed=13, workspaces=3, workflows_per_workspace=60, latency=0.005
+        ) as fake:
+            auth = UserAuth(fake.user.username, fake.user.password)
+            async with (
+                watchdog(30, "an audit stopped midway"),
+                SyneriseClient(auth, base_url=fake.url, config=config) as client,
+            ):
+                view = client.with_options(timeout=5.0, total_timeout=10.0)
+                for stop_after in (1, 25, 70):
+                    async with audit_workflows(view, workspaces="all", page_size=10) as run:
+                        taken = 0
+                        async for _ in run:
+                            taken += 1
+                            if taken == stop_after:
+                                break
+                    assert otel_context.get_current() == before
+    finally:
+        provider.shutdown()
+    assert counting.started == counting.ended > 0
