@@ -88,7 +88,7 @@ from .events import (
     TokenRefreshStarted,
 )
 
-__all__ = ["OpenTelemetryHook"]
+__all__ = ["DURATION_BUCKETS", "REFRESHES_KEPT", "SCOPE", "OpenTelemetryHook"]
 
 #: The instrumentation scope of the tracer and the meter.
 SCOPE = "synerise_async"
