@@ -432,7 +432,7 @@ class SyneriseClient:
         connect_timeout: float | Unset = UNSET,
         max_retries: int | Unset = UNSET,
         total_timeout: float | Unset | None = UNSET,
-        retry_non_idempotent: bool | Unset = UNSET,
+        retry_unsafe: bool | Unset = UNSET,
         headers: Mapping[str, str] | Unset = UNSET,
     ) -> SyneriseClient:
         """A view of this client with other options for the calls made through it.
@@ -454,7 +454,7 @@ class SyneriseClient:
             total_timeout: seconds the whole call may take, its retries, backoffs and
                 waits included; past it the call raises :class:`APITimeoutError`
                 (None: no bound).
-            retry_non_idempotent: also retry non-idempotent requests (POST, PATCH:
+            retry_unsafe: also retry non-idempotent requests (POST, PATCH:
                 starting or stopping a workflow) after they may have reached the
                 server: only where doing the work twice is harmless.
             headers: extra headers for every request of the view, on top of this
@@ -473,7 +473,7 @@ class SyneriseClient:
             "connect_timeout": connect_timeout,
             "max_retries": max_retries,
             "total_timeout": total_timeout,
-            "retry_non_idempotent": retry_non_idempotent,
+            "retry_unsafe": retry_unsafe,
         }
         changes = {name: value for name, value in given.items() if value is not UNSET}
         if not isinstance(headers, Unset):

@@ -278,7 +278,7 @@ class ClientConfig:
     - every attempt has its own ``timeout``; ``max_retries`` more attempts follow a
       retryable failure (connection errors, timeouts, 408, 429, 500, 502, 503, 504);
       a non-idempotent request (POST, PATCH) is retried after it may have reached the
-      server only with ``retry_non_idempotent``;
+      server only with ``retry_unsafe``;
     - ``total_timeout``, when set, bounds a whole call: its attempts, backoffs and waits
       (limiter, cool-down, token refresh); past it the call raises ``APITimeoutError``,
       and a backoff that would end after it is not slept;
@@ -332,7 +332,7 @@ class ClientConfig:
     total_timeout: float | None = attrs.field(default=None, validator=_optional_positive)
     #: Retry non-idempotent requests (POST, PATCH: starting a workflow) after they may
     #: have reached the server too. Off by default: a repeat may do the work twice.
-    retry_non_idempotent: bool = attrs.field(default=False, validator=_flag)
+    retry_unsafe: bool = attrs.field(default=False, validator=_flag)
     #: Called with every :mod:`~synerise_async.events` event: plain or ``async``
     #: callables, ``hook(event)``. See :mod:`synerise_async.events` for the rules.
     event_hooks: tuple[EventHook, ...] = attrs.field(default=(), converter=_event_hooks)

@@ -15,7 +15,7 @@
   (a fixed token, Basic) get a :class:`~synerise_async.LoginRefusedError` saying so. Token requests (logins,
   refreshes) have their own, smaller budget (``token_refresh_attempts``), and a 2xx
   answer of theirs that does not decode is retried like a 5xx.
-  ``ClientConfig.retry_non_idempotent`` retries the others too. ``ClientConfig.total_timeout``
+  ``ClientConfig.retry_unsafe`` retries the others too. ``ClientConfig.total_timeout``
   bounds the whole loop (``_Deadline``): past it, or when a backoff would end after it,
   the call raises :class:`~synerise_async.APITimeoutError` saying so; it is never retried.
 - ``_authorize_attempt`` takes the Authorization header for *each attempt*, after every
@@ -675,7 +675,7 @@ class Pipeline:
             headers = merge_headers(headers, request.headers)
         config = self._config
         policy = request.retry_policy
-        idempotent = policy is not RetryPolicy.UNSENT_ONLY or config.retry_non_idempotent
+        idempotent = policy is not RetryPolicy.UNSENT_ONLY or config.retry_unsafe
         deadline = (
             None
             if config.total_timeout is None

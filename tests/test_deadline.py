@@ -201,8 +201,8 @@ def test_total_timeout_is_checked(value: object) -> None:
     assert info.value.argument == "config.total_timeout"
 
 
-def test_retry_non_idempotent_is_checked() -> None:
+def test_retry_unsafe_is_checked() -> None:
     with pytest.raises(InvalidArgumentError) as info:
-        ClientConfig(retry_non_idempotent=1)  # type: ignore[arg-type]
-    assert info.value.argument == "config.retry_non_idempotent"
-    assert ClientConfig().total_timeout is None and not ClientConfig().retry_non_idempotent
+        ClientConfig(retry_unsafe=1)  # type: ignore[arg-type]
+    assert info.value.argument == "config.retry_unsafe"
+    assert ClientConfig().total_timeout is None and not ClientConfig().retry_unsafe

@@ -161,7 +161,7 @@ async def test_views_compose_and_leave_the_client_untouched(
         ({"max_retries": 1.5}, "max_retries"),
         ({"total_timeout": float("nan")}, "total_timeout"),
         ({"total_timeout": -1.0}, "total_timeout"),
-        ({"retry_non_idempotent": "yes"}, "retry_non_idempotent"),
+        ({"retry_unsafe": "yes"}, "retry_unsafe"),
         ({"headers": "X-Trace: abc"}, "headers"),
         ({"headers": {"Authorization": "Bearer x"}}, "headers"),
         ({"headers": {"bad name": "x"}}, "headers"),
@@ -237,8 +237,8 @@ async def test_non_idempotent_requests_are_retried_only_when_asked(
         with pytest.raises(InternalServerError):  # by default a stop is never sent twice
             await stop_workflow.asyncio(client=client, diagram_id=diagram_id)
         assert fake.count(path=path) == 1
-        assert not client.config.retry_non_idempotent
-        again = client.with_options(retry_non_idempotent=True)
+        assert not client.config.retry_unsafe
+        again = client.with_options(retry_unsafe=True)
         fake.faults.error(503, count=1, path=path)
         await stop_workflow.asyncio(client=again, diagram_id=diagram_id)
         assert fake.count(path=path) == 3

@@ -4,7 +4,7 @@ IRREVERSIBLE: a stopped workflow can never run again. For that reason this call 
 never retried automatically once the request may have reached the server (after a
 timeout, a dropped connection or a 5xx the error is raised and you decide); only a
 request known not to have been sent, or one refused with 429, is sent again. Pass
-``retry_unsafe=True`` (or use a client with ``ClientConfig.retry_non_idempotent``, which
+``retry_unsafe=True`` (or use a client with ``ClientConfig.retry_unsafe``, which
 retries every POST so) only if stopping twice is acceptable to you.
 """
 
