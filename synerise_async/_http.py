@@ -362,8 +362,8 @@ class _Deadline:
       each backoff: what the clock's own sleeps took (a cool-down, a rate-limit turn, a
       backoff) counts, and a call past its deadline ends there;
     - a backoff that would end after the deadline is not slept: the call ends at once;
-    - a wait for something else (a limiter slot, a token refresh) is cut when the time
-      left has passed on the event loop, as ``asyncio.timeout`` cuts it: by cancelling
+    - a wait for something else (a limiter slot, a token refresh) is cut by
+      ``asyncio.timeout`` when the time left has passed on the event loop: it cancels
       the call's own task, so the waited-on thing cleans up as for any cancellation
       (the queue is left, a shared refresh goes on for the others); that cancellation
       becomes :class:`APITimeoutError`, any other is raised as it came;
@@ -400,30 +400,19 @@ class _Deadline:
 
     async def bound(self, awaitable: Awaitable[_T], where: str, attempt: int) -> _T:
         """``await awaitable``, cut at the deadline; ``attempt`` is the one it waits for."""
-        task = asyncio.current_task()
-        assert task is not None
         remaining = self.remaining()
         if remaining <= 0:
             if isinstance(awaitable, Coroutine):
                 awaitable.close()
             raise self.passed(where, attempt - 1, sent=attempt > 1)
-        expired = False
-
-        def expire() -> None:
-            nonlocal expired
-            expired = True
-            task.cancel()
-
-        timer = asyncio.get_running_loop().call_later(remaining, expire)
-        cancelling = task.cancelling()
+        scope = asyncio.timeout(remaining)
         try:
-            return await awaitable
-        except asyncio.CancelledError:
-            if expired and task.uncancel() <= cancelling:
+            async with scope:
+                return await awaitable
+        except TimeoutError:
+            if scope.expired():  # the deadline's own cut, not a TimeoutError from within
                 raise self.passed(where, attempt - 1, sent=attempt > 1) from None
             raise
-        finally:
-            timer.cancel()
 
     @contextlib.asynccontextmanager
     async def slot(self, limiter: Limiter, attempt: int) -> AsyncIterator[None]:
