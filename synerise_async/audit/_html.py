@@ -7,7 +7,8 @@ Policy:
   mail attachment or a CI artifact.
 - Readable without JavaScript: the charts are inline SVG, the findings table is all
   there, most serious first; a little script (allowed by its hash, nothing else is)
-  adds filtering by Workspace, rule and severity.
+  adds filtering by Workspace, rule and severity, and sorting by any column (a button
+  in each header, only when the script runs).
 - Every value goes through :func:`_e` (``html.escape``), in text, attributes and SVG
   alike: workflow names and descriptions are user input. Nothing links anywhere: no
   guessed URLs into the Synerise app.
@@ -86,6 +87,16 @@ _LABEL_WIDTH: Final = 150
 _BAR_HEIGHT: Final = 22
 _GAP: Final = 8
 
+#: The findings table's columns and how the script sorts each (see ``_SCRIPT``).
+_COLUMNS: Final = (
+    ("Workspace", "text"),
+    ("Workflow", "text"),
+    ("Rule", "text"),
+    ("Severity", "rank"),
+    ("Detail", "text"),
+    ("Last updated", "date"),
+)
+
 _STYLE: Final = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111;
 background:#fff;margin:0 auto;max-width:1100px;padding:16px 24px}
@@ -106,17 +117,36 @@ td code{color:#555;font-size:.85em}
 border-radius:2px;background:var(--c)}
 .new{background:#000;color:#fff;border-radius:3px;padding:0 4px;font-size:.8em;margin-left:4px}
 form{margin:.5em 0}label{margin-right:12px}
+th button{font:inherit;color:inherit;background:none;border:0;padding:0;cursor:pointer;
+text-align:left;white-space:nowrap}th button::after{content:"\\2195";color:#888;margin-left:.3em}
+th[aria-sort=ascending] button::after{content:"\\25B2";color:inherit}
+th[aria-sort=descending] button::after{content:"\\25BC";color:inherit}
 """
 
-# The whole script; the CSP allows it by its hash. It only shows and hides rows.
+# The whole script; the CSP allows it by its hash. It shows and hides rows (the
+# filters), and puts a button in each header that sorts the rows by that column (its
+# th's data-sort: "text" by the locale's collation, "rank" by severity, "date" by the
+# ISO date), again to reverse; the th's aria-sort says how the table is sorted.
 _SCRIPT: Final = (
-    "(function(){var f=document.getElementById('filters');if(!f)return;f.hidden=false;"
-    "var s=f.querySelectorAll('select'),rows=document.querySelectorAll('#findings tbody tr'),"
-    "out=document.getElementById('shown');function apply(){var w=s[0].value,r=s[1].value,"
-    "v=s[2].value,n=0;for(var i=0;i<rows.length;i++){var d=rows[i].dataset,ok=(!w||d.w===w)"
-    "&&(!r||d.r===r)&&(!v||d.s===v);rows[i].hidden=!ok;if(ok)n++}out.textContent=n+' of '"
-    "+rows.length+' findings shown'}for(var i=0;i<s.length;i++)s[i].addEventListener("
-    "'change',apply);apply()})();"
+    "(function(){var f=document.getElementById('filters'),t=document.getElementById("
+    "'findings');if(!f||!t)return;f.hidden=false;var s=f.querySelectorAll('select'),"
+    "body=t.tBodies[0],rows=[].slice.call(body.rows),out=document.getElementById('shown'),"
+    "hs=t.tHead.rows[0].cells,abc=new Intl.Collator(undefined,{numeric:true});"
+    "function apply(){var w=s[0].value,r=s[1].value,v=s[2].value,n=0;for(var i=0;"
+    "i<rows.length;i++){var d=rows[i].dataset,ok=(!w||d.w===w)&&(!r||d.r===r)&&(!v||"
+    "d.s===v);rows[i].hidden=!ok;if(ok)n++}out.textContent=n+' of '+rows.length+"
+    "' findings shown'}function sort(h){var i=h.cellIndex,k=h.dataset.sort,dir="
+    "h.getAttribute('aria-sort')==='ascending'?-1:1,keyed=rows.map(function(row){var c="
+    "row.cells[i];return[k==='rank'?-row.dataset.s:(c.firstChild||c).textContent,row]});"
+    "keyed.sort(function(a,b){a=a[0];b=b[0];return dir*(k==='text'?abc.compare(a,b):"
+    "a<b?-1:a>b?1:0)});rows=keyed.map(function(p){return p[1]});var g="
+    "document.createDocumentFragment();for(var j=0;j<rows.length;j++)g.appendChild("
+    "rows[j]);body.appendChild(g);for(j=0;j<hs.length;j++)hs[j].removeAttribute("
+    "'aria-sort');h.setAttribute('aria-sort',dir>0?'ascending':'descending')}"
+    "[].forEach.call(hs,function(h){var b=document.createElement('button');b.type="
+    "'button';b.textContent=h.textContent;h.textContent='';h.appendChild(b);"
+    "b.addEventListener('click',function(){sort(h)})});for(var i=0;i<s.length;i++)"
+    "s[i].addEventListener('change',apply);apply()})();"
 )
 _SCRIPT_HASH: Final = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
 CSP: Final = (
@@ -412,9 +442,12 @@ def _table(
             f"<td>{_e(finding.message)}</td>"
             f"<td>{_e(f'{updated:%Y-%m-%d}' if updated else '')}</td></tr>"
         )
+    # The rows come most serious first, and the Severity header says so.
     head = "".join(
-        f"<th>{_e(h)}</th>"
-        for h in ("Workspace", "Workflow", "Rule", "Severity", "Detail", "Last updated")
+        f'<th data-sort="{kind}"'
+        + (' aria-sort="descending"' if kind == "rank" else "")
+        + f">{_e(name)}</th>"
+        for name, kind in _COLUMNS
     )
     shown = f"{_n(total)} findings, the most serious first"
     if len(rows) < total:

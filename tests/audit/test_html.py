@@ -181,8 +181,14 @@ def test_charts_glance_and_table() -> None:
         assert caption in text
     rows = [a for tag, a in page.tags if tag == "tr" and "data-s" in a]
     assert len(rows) == 12
-    # Most serious first: the warnings, then the info findings.
+    # Most serious first: the warnings, then the info findings; the Severity header says
+    # so. Each header says how the script sorts its column; the script adds the buttons
+    # (no button that would do nothing without it).
     assert [r["data-s"] for r in rows] == ["1"] * 6 + ["2"] * 6
+    headers = [a for tag, a in page.tags if tag == "th"]
+    assert [h["data-sort"] for h in headers] == ["text", "text", "text", "rank", "text", "date"]
+    assert [h.get("aria-sort") for h in headers] == [None, None, None, "descending", None, None]
+    assert page.count("button") == 0
     assert "New since the baseline" not in text
 
 

@@ -351,6 +351,107 @@ async def test_the_demo_report_in_chromium(chromium: Path, demo_page: Path, tmp_
         README_IMAGE.write_bytes(png)
 
 
+#: The visible rows as the test reads them: each one's Workspace (filter value), workflow
+#: name, date; whether the names are in the collator's order; the headers' aria-sort and
+#: text where a button holds it; the count the filter shows.
+VISIBLE_ROWS = """(() => {
+    const rows = [...document.querySelectorAll('#findings tbody tr:not([hidden])')];
+    const names = rows.map(r => r.cells[1].firstChild.textContent);
+    const collator = new Intl.Collator(undefined, {numeric: true});
+    return {
+        workspaces: [...new Set(rows.map(r => r.dataset.w))],
+        names: names,
+        ascending: names.every((n, i) => !i || collator.compare(names[i - 1], n) <= 0),
+        dates: rows.map(r => r.cells[5].textContent),
+        sort: [...document.querySelectorAll('#findings th')].map(
+            th => th.getAttribute('aria-sort')),
+        shown: document.getElementById('shown').textContent,
+        buttons: [...document.querySelectorAll('#findings th')].map(
+            th => th.querySelector('button') && th.textContent),
+    };
+})()"""
+
+
+def header(name: str) -> str:
+    """JavaScript for the button the script put in the ``name`` column's header."""
+    return (
+        "[...document.querySelectorAll('#findings th button')]"
+        f".find(b => b.textContent === {json.dumps(name)})"
+    )
+
+
+async def press_enter(tools: DevTools) -> None:
+    """Enter on the focused element, as a keyboard sends it."""
+    key = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
+    await tools.send("Input.dispatchKeyEvent", type="keyDown", text="\r", **key)
+    await tools.send("Input.dispatchKeyEvent", type="keyUp", **key)
+
+
+async def test_the_findings_table_sorts_by_column_filtered_or_not(
+    chromium: Path, demo_page: Path, tmp_path: Path
+) -> None:
+    async with asyncio.timeout(BROWSER_DEADLINE), browser(chromium, tmp_path / "profile") as tools:
+        await load(tools, demo_page)
+        before = await tools.evaluate(VISIBLE_ROWS)
+        await tools.evaluate(f"{header('Workflow')}.click()")
+        ascending = await tools.evaluate(VISIBLE_ROWS)
+        await tools.evaluate(f"{header('Workflow')}.dispatchEvent(new MouseEvent('click'))")
+        descending = await tools.evaluate(VISIBLE_ROWS)
+        # A filter on, then "Last updated" sorted from the keyboard (Enter on its button).
+        await tools.evaluate(
+            """(() => { const s = document.querySelector('#filters select');
+            s.value = '0'; s.dispatchEvent(new Event('change')); })()"""
+        )
+        await tools.evaluate(f"{header('Last updated')}.focus()")
+        await press_enter(tools)
+        by_date = await tools.evaluate(VISIBLE_ROWS)
+        # The filter changed after the sort: the other Workspace's rows, in the same order.
+        await tools.evaluate(
+            """(() => { const s = document.querySelector('#filters select');
+            s.value = '1'; s.dispatchEvent(new Event('change')); })()"""
+        )
+        refiltered = await tools.evaluate(VISIBLE_ROWS)
+        await tools.evaluate(f"{header('Last updated')}.click()")
+        newest_first = await tools.evaluate(VISIBLE_ROWS)
+        exceptions = tools.seen("Runtime.exceptionThrown")
+        logs = [e["entry"]["text"] for e in tools.seen("Log.entryAdded")]
+    assert running_with(tmp_path / "profile") == []
+    total = len(before["names"])
+    assert total > 1000
+    # Every header is a button (the script made them: the page has none).
+    assert before["buttons"] == [
+        "Workspace",
+        "Workflow",
+        "Rule",
+        "Severity",
+        "Detail",
+        "Last updated",
+    ]
+    # Served most serious first, and the header says so.
+    assert before["sort"] == [None, None, None, "descending", None, None]
+    assert not before["ascending"]
+    # Sorted by the workflow's name; again: reversed.
+    assert ascending["ascending"]
+    assert sorted(ascending["names"]) == sorted(before["names"])  # the same rows
+    assert ascending["sort"] == [None, "ascending", None, None, None, None]
+    assert descending["names"] == ascending["names"][::-1]
+    assert descending["sort"] == [None, "descending", None, None, None, None]
+    # Filtered and sorted: only that Workspace's rows, oldest first.
+    assert by_date["workspaces"] == ["0"]
+    assert 0 < len(by_date["dates"]) < total
+    assert by_date["dates"] == sorted(by_date["dates"])
+    assert len(set(by_date["dates"])) > 10
+    assert by_date["shown"] == f"{len(by_date['dates'])} of {total} findings shown"
+    assert by_date["sort"] == [None, None, None, None, None, "ascending"]
+    assert refiltered["workspaces"] == ["1"]
+    assert refiltered["dates"] == sorted(refiltered["dates"])
+    assert newest_first["workspaces"] == ["1"]
+    assert newest_first["dates"] == sorted(refiltered["dates"], reverse=True)
+    assert newest_first["sort"] == [None, None, None, None, None, "descending"]
+    assert exceptions == []
+    assert not [text for text in logs if "Content Security Policy" in text], logs
+
+
 async def test_the_harness_sees_a_script_that_runs(chromium: Path, tmp_path: Path) -> None:
     """What the test above asserts did not happen is seen when it does: an unescaped
     name in a page without the CSP opens a dialog."""
