@@ -11,8 +11,13 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from synerise_async import ClientConfig, SyneriseClient
 from synerise_async._limits import Limiter
@@ -59,3 +64,40 @@ async def watchdog(seconds: float, what: str) -> AsyncIterator[None]:
 def limiter_of(client: SyneriseClient) -> Limiter:
     """The client's limiter (slots in use, requests waiting), through the public property."""
     return client.limiter
+
+
+def quiet_demo(out: Path, *extra: str, workflows: int = 30) -> list[str]:
+    """``synerise-async audit --demo`` arguments for a quick, fault-free, silent run
+    reporting to ``out``, with ``extra`` after them."""
+    return [
+        "audit",
+        "--demo",
+        "--demo-workflows",
+        str(workflows),
+        "--demo-latency",
+        "0",
+        "--demo-faults",
+        "0",
+        "--quiet",
+        "--no-summary",
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
+class Counting(SimpleSpanProcessor):
+    """Counts the spans started and ended (an exporter sees only the ended ones)."""
+
+    def __init__(self, exporter: InMemorySpanExporter) -> None:
+        super().__init__(exporter)
+        self.started = 0
+        self.ended = 0
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        self.started += 1
+        super().on_start(span, parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.ended += 1
+        super().on_end(span)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _adversarial import watchdog
+from _adversarial import Counting, watchdog
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import _SUPPRESS_HTTP_INSTRUMENTATION_KEY
@@ -72,23 +72,6 @@ async def test_two_clients_sharing_one_hook_link_to_their_own_refreshes(
         assert refresh.parent is not None and refresh.parent.span_id == span_id(call), (
             "a call links to the other client's token refresh"
         )
-
-
-class Counting(SimpleSpanProcessor):
-    """Counts the spans started and ended (an exporter sees only the ended ones)."""
-
-    def __init__(self, exporter: InMemorySpanExporter) -> None:
-        super().__init__(exporter)
-        self.started = 0
-        self.ended = 0
-
-    def on_start(self, span: Any, parent_context: Any = None) -> None:
-        self.started += 1
-        super().on_start(span, parent_context)
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.ended += 1
-        super().on_end(span)
 
 
 async def test_every_span_started_is_ended_under_a_storm_with_cancellations() -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from _adversarial import quiet_demo
 
 from synerise_async import cli
 from synerise_async.audit import (
@@ -74,29 +75,11 @@ def test_a_renamed_workflow_and_a_reworded_finding_are_unchanged(tmp_path: Path)
     assert not comparison.new and not comparison.resolved
 
 
-def demo(out: Path, *extra: str) -> list[str]:
-    return [
-        "audit",
-        "--demo",
-        "--demo-workflows",
-        "60",
-        "--demo-latency",
-        "0",
-        "--demo-faults",
-        "0",
-        "--quiet",
-        "--no-summary",
-        "--out",
-        str(out),
-        *extra,
-    ]
-
-
 def test_a_run_resumed_with_a_rule_skipped_does_not_fail_on_its_findings(
     tmp_path: Path,
 ) -> None:
     baseline = tmp_path / "base.jsonl"
-    assert cli.main(demo(baseline)) == cli.EXIT_OK
+    assert cli.main(quiet_demo(baseline, workflows=60)) == cli.EXIT_OK
     # The first part of a run, with every rule: the baseline's first 20 records.
     out = tmp_path / "r.jsonl"
     out.write_text("".join(baseline.read_text(encoding="utf-8").splitlines(True)[:20]))
@@ -104,7 +87,7 @@ def test_a_run_resumed_with_a_rule_skipped_does_not_fail_on_its_findings(
     args = ["--resume", "--skip-rules", "no-tags", "--baseline", str(baseline)]
     args += ["--fail-on", "info", "--summary-json", str(summary)]
     assert read_report(out, ReportFormat.JSONL).summary.findings_by_code["no-tags"] > 0
-    assert cli.main(demo(out, *args)) == cli.EXIT_OK
+    assert cli.main(quiet_demo(out, *args, workflows=60)) == cli.EXIT_OK
     data = json.loads(summary.read_text(encoding="utf-8"))
     assert data["baseline"]["new"] == 0
     assert data["gating"] == []
@@ -113,7 +96,7 @@ def test_a_run_resumed_with_a_rule_skipped_does_not_fail_on_its_findings(
 def test_rules_given_twice_apply_both(tmp_path: Path) -> None:
     summary = tmp_path / "s.json"
     args = ["--rules", "no-tags", "--rules", "stale-draft", "--summary-json", str(summary)]
-    assert cli.main(demo(tmp_path / "r.jsonl", *args)) == cli.EXIT_OK
+    assert cli.main(quiet_demo(tmp_path / "r.jsonl", *args, workflows=60)) == cli.EXIT_OK
     data = json.loads(summary.read_text(encoding="utf-8"))
     assert data["scope"]["rules"] == ["stale-draft", "no-tags"]
 
@@ -122,6 +105,8 @@ def test_rules_given_twice_apply_both(tmp_path: Path) -> None:
 def test_a_rule_name_in_another_case_is_an_error_listing_the_rules(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str
 ) -> None:
-    assert cli.main(demo(tmp_path / "r.jsonl", flag, "No-Tags")) == cli.EXIT_USAGE
+    assert (
+        cli.main(quiet_demo(tmp_path / "r.jsonl", flag, "No-Tags", workflows=60)) == cli.EXIT_USAGE
+    )
     err = capsys.readouterr().err
     assert "unknown rule No-Tags; the rules are last-run-failed" in err

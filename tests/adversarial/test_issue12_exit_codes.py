@@ -25,7 +25,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from _adversarial import watchdog
+from _adversarial import quiet_demo, watchdog
 
 from synerise_async import cli
 from synerise_async.audit import summary_schema
@@ -35,24 +35,15 @@ DEADLINE = 60
 
 
 def demo(tmp: Path, *extra: str, workflows: int = 30) -> list[str]:
-    return [
-        "audit",
-        "--demo",
-        "--demo-workflows",
-        str(workflows),
-        "--demo-latency",
-        "0",
-        "--demo-faults",
-        "0",
-        "--quiet",
-        "--no-summary",
+    """A quick demo run into ``tmp`` with its summary JSON beside the report."""
+    return quiet_demo(
+        tmp / "r.jsonl",
         "--overwrite",
-        "--out",
-        str(tmp / "r.jsonl"),
         "--summary-json",
         str(tmp / "s.json"),
         *extra,
-    ]
+        workflows=workflows,
+    )
 
 
 def stated(tmp: Path) -> int | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from _adversarial import quiet_demo
 
 from synerise_async import cli
 from synerise_async.audit import (
@@ -35,24 +36,6 @@ from synerise_async.audit import (
 from synerise_async.models import Workflow
 
 NAME = "Zażółć gęślą jaźń"
-
-
-def demo(out: Path, *extra: str, workflows: int = 30) -> list[str]:
-    return [
-        "audit",
-        "--demo",
-        "--demo-workflows",
-        str(workflows),
-        "--demo-latency",
-        "0",
-        "--demo-faults",
-        "0",
-        "--quiet",
-        "--no-summary",
-        "--out",
-        str(out),
-        *extra,
-    ]
 
 
 def rec(n: int, ws: str, *codes: str) -> WorkflowAudit:
@@ -112,8 +95,8 @@ def test_a_report_that_is_not_utf8_is_refused_everywhere(
     bad.write_bytes(content)
     html = tmp_path / "r.html"
     assert cli.main(["report", str(bad), "--html", str(html)]) == cli.EXIT_USAGE
-    assert cli.main(demo(tmp_path / "r.jsonl", "--baseline", str(bad))) == cli.EXIT_USAGE
-    assert cli.main(demo(bad, "--resume")) == cli.EXIT_USAGE
+    assert cli.main(quiet_demo(tmp_path / "r.jsonl", "--baseline", str(bad))) == cli.EXIT_USAGE
+    assert cli.main(quiet_demo(bad, "--resume")) == cli.EXIT_USAGE
     _, err = capsys.readouterr()
     assert "Traceback" not in err
     assert err.count(f"{bad}:1: not UTF-8 text") == 3, err
@@ -124,10 +107,10 @@ def test_a_baseline_cut_short_is_refused_with_a_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     baseline = tmp_path / "base.jsonl"
-    assert cli.main(demo(baseline)) == cli.EXIT_OK
+    assert cli.main(quiet_demo(baseline)) == cli.EXIT_OK
     with baseline.open("ab") as handle:
         handle.write('{"name": "ż'.encode()[:-1])
-    assert cli.main(demo(tmp_path / "r.jsonl", "--baseline", str(baseline))) == cli.EXIT_USAGE
+    assert cli.main(quiet_demo(tmp_path / "r.jsonl", "--baseline", str(baseline))) == cli.EXIT_USAGE
     _, err = capsys.readouterr()
     assert "the last line is incomplete" in err
     assert "Traceback" not in err
@@ -145,13 +128,13 @@ def test_the_same_workflow_id_in_two_workspaces_and_duplicate_lines(tmp_path: Pa
 
 def test_a_csv_baseline_gates_like_a_jsonl_one(tmp_path: Path) -> None:
     jsonl, csv = tmp_path / "b.jsonl", tmp_path / "b.csv"
-    assert cli.main(demo(jsonl)) == cli.EXIT_OK
-    assert cli.main(demo(csv)) == cli.EXIT_OK
+    assert cli.main(quiet_demo(jsonl)) == cli.EXIT_OK
+    assert cli.main(quiet_demo(csv)) == cli.EXIT_OK
     outcomes = []
     for baseline in (jsonl, csv):
         summary = tmp_path / f"s{baseline.suffix}.json"
         args = ["--baseline", str(baseline), "--fail-on", "info", "--summary-json", str(summary)]
-        code = cli.main(demo(tmp_path / "r.jsonl", "--overwrite", *args))
+        code = cli.main(quiet_demo(tmp_path / "r.jsonl", "--overwrite", *args))
         data = json.loads(summary.read_text(encoding="utf-8"))
         outcomes.append((code, data["baseline"]["new"], data["baseline"]["unchanged"]))
     assert outcomes[0] == outcomes[1]

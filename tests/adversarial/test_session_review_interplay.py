@@ -15,9 +15,8 @@ from typing import Any
 
 import aiohttp
 import attrs
-from _adversarial import watchdog
+from _adversarial import Counting, watchdog
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from synerise_async import ClientConfig, SyneriseClient, UserAuth
@@ -27,23 +26,6 @@ from synerise_async.otel import OpenTelemetryHook
 from synerise_async.testing import FakeSynerise
 
 STATS = "/automation-brain/diagrams/*"
-
-
-class Counting(SimpleSpanProcessor):
-    """Counts the spans started and ended (an exporter sees only the ended ones)."""
-
-    def __init__(self, exporter: InMemorySpanExporter) -> None:
-        super().__init__(exporter)
-        self.started = 0
-        self.ended = 0
-
-    def on_start(self, span: Any, parent_context: Any = None) -> None:
-        self.started += 1
-        super().on_start(span, parent_context)
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.ended += 1
-        super().on_end(span)
 
 
 def _values(spans: tuple[ReadableSpan, ...]) -> list[str]:
