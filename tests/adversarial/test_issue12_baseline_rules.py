@@ -19,13 +19,13 @@ from pathlib import Path
 import attrs
 import pytest
 from _adversarial import quiet_demo
+from _reports import write
 
 from synerise_async import cli
 from synerise_async.audit import (
     Finding,
     FindingKey,
     ReportFormat,
-    ReportWriter,
     Severity,
     WorkflowAudit,
     WorkspaceRef,
@@ -43,13 +43,6 @@ def rec(n: int, *codes: str, name: str = "W") -> WorkflowAudit:
         workflow=Workflow(diagram_id=f"wf-{n}", name=f"{name} {n}"),
         findings=tuple(Finding(code=c, severity=Severity.WARNING, message=c) for c in codes),
     )
-
-
-def write(path: Path, *records: WorkflowAudit) -> Path:
-    with ReportWriter(path, ReportFormat.JSONL) as writer:
-        for record in records:
-            writer.write(record)
-    return path
 
 
 def test_findings_of_rules_not_applied_are_not_compared(tmp_path: Path) -> None:

@@ -19,13 +19,13 @@ from pathlib import Path
 import attrs
 import pytest
 from _adversarial import quiet_demo
+from _reports import write
 
 from synerise_async import cli
 from synerise_async.audit import (
     Finding,
     FindingKey,
     ReportFormat,
-    ReportWriter,
     Severity,
     WorkflowAudit,
     WorkspaceRef,
@@ -44,13 +44,6 @@ def rec(n: int, ws: str, *codes: str) -> WorkflowAudit:
         workflow=Workflow(diagram_id=f"wf-{n}", name=f"{NAME} {n}"),
         findings=tuple(Finding(code=c, severity=Severity.WARNING, message=c) for c in codes),
     )
-
-
-def write(path: Path, *records: WorkflowAudit) -> Path:
-    with ReportWriter(path, ReportFormat.for_path(path)) as writer:
-        for record in records:
-            writer.write(record)
-    return path
 
 
 def cut_inside_a_character(path: Path) -> bytes:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _reports import write
 from test_command import assert_no_secret, demo, demo_secrets
 
 from synerise_async import cli
@@ -17,8 +18,6 @@ from synerise_async.audit import (
     Finding,
     FindingKey,
     ReportError,
-    ReportFormat,
-    ReportWriter,
     Severity,
     WorkflowAudit,
     WorkspaceRef,
@@ -36,13 +35,6 @@ def rec(n: int, *codes: str, ws: str = "A") -> WorkflowAudit:
         workflow=Workflow(diagram_id=f"wf-{n}", name=f"Workflow {n}"),
         findings=tuple(Finding(code=c, severity=Severity.WARNING, message=c) for c in codes),
     )
-
-
-def write(path: Path, *records: WorkflowAudit) -> Path:
-    with ReportWriter(path, ReportFormat.for_path(path)) as writer:
-        for record in records:
-            writer.write(record)
-    return path
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
