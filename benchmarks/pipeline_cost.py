@@ -84,12 +84,15 @@ async def measure(calls: int, repeats: int) -> dict[str, list[float]]:
         async def aclose(self) -> None:
             return None
 
+    seen = [0]  # events the no-op hook was given: a hook that sees none measures nothing
+
+    def hook(event: object) -> None:
+        seen[0] += 1
+
     def pipeline(hooked: bool) -> Any:
         extra: dict[str, Any] = {}
         if hooked:
-            extra["events"] = _Dispatcher(
-                [lambda event: None], close_timeout=1.0, now=time.monotonic
-            )
+            extra["events"] = _Dispatcher([hook], close_timeout=1.0, now=time.monotonic)
         return Pipeline(
             session=Session(),  # type: ignore[arg-type]
             base_url="http://127.0.0.1:8000",
@@ -116,6 +119,8 @@ async def measure(calls: int, repeats: int) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {name: [] for name in pipelines}
     for target in pipelines.values():
         await run(target)  # warm-up
+    if len(pipelines) > 1 and seen[0] < 4 * calls:  # RequestStarted/Ended, AttemptStarted/Ended
+        raise RuntimeError(f"the hooked pipeline gave its hook {seen[0]} events for {calls} calls")
     for _ in range(repeats):
         for name, target in pipelines.items():
             gc.collect()

@@ -1,4 +1,5 @@
-"""``benchmarks.pipeline_cost`` runs: both pipelines send, and each gets a timing."""
+"""``benchmarks.pipeline_cost`` runs: both pipelines send, each gets a timing, and the hooked
+one really hands its hook every call's events (else it would measure nothing)."""
 
 from __future__ import annotations
 
